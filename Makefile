@@ -80,7 +80,8 @@ test-kvm: kernel
 boottime: kernel
 	scripts/boottime.sh
 
-run: kernel
+run: deps
+	$(MAKE) kernel
 	INTERACTIVE=1 TIMEOUT=0 scripts/run-qemu.sh
 
 test: deps
