@@ -44,6 +44,10 @@ SECTIONS {
 		KEEP(*(.initcalls))
 		__initcalls_end = .;
 		. = ALIGN(8);
+		__syscalls_start = .;
+		KEEP(*(.syscalls))
+		__syscalls_end = .;
+		. = ALIGN(8);
 		__cmdline_params_start = .;
 		KEEP(*(.cmdline_params))
 		__cmdline_params_end = .;

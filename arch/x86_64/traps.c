@@ -116,11 +116,18 @@ static bool fixup_exception(struct trap_frame *tf)
 void (*user_exception_hook)(struct trap_frame *tf);
 /* Page fault handler for user addresses; returns true when resolved. */
 bool (*page_fault_hook)(struct trap_frame *tf, u64 addr);
+/* NMI handler (arch/x86_64/ipi.c: parks the CPU when smp_stop_others ran);
+ * NULL until SMP setup, when an NMI ends in the panic below. */
+void (*nmi_hook)(struct trap_frame *tf);
 
 void trap_dispatch(struct trap_frame *tf)
 {
 	unsigned vec = (unsigned)tf->vector;
 
+	if (vec == 2 && nmi_hook) {
+		nmi_hook(tf);
+		return;
+	}
 	if (vec < 32) {
 		if (vec == 14 && page_fault_hook && page_fault_hook(tf, arch_read_cr2()))
 			return;

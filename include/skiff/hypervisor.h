@@ -37,6 +37,8 @@ extern struct hypervisor hv;
 #define MSR_KVM_POLL_CONTROL    0x4b564d05
 
 void hypervisor_detect(void); /* boot CPU, early; prints what it found */
+/* "KVM", "TCG", "Xen", "none", or the raw signature of an unknown one. */
+const char *hypervisor_name(void);
 static inline bool kvm_has_feature(unsigned bit)
 {
 	return hv.kind == HV_KVM && (hv.kvm_features & (1u << bit));

@@ -48,4 +48,10 @@ int platform_discover(phys_addr_t rsdp);
 int acpi_parse(phys_addr_t rsdp);  /* drivers/acpi/acpi.c */
 int mptable_parse(void);           /* arch/x86_64/mptable.c */
 
+/* Address firmware data at physical [pa, pa+len): the direct map when every
+ * page of it is mapped there (RAM, ACPI/NVS ranges, the first MiB), else a
+ * new uncached ioremap() mapping (never unmapped). NULL when the range wraps
+ * or lies beyond 52-bit physical space. Boot CPU, after paging_init. */
+const void *firmware_map(phys_addr_t pa, size_t len);
+
 #endif

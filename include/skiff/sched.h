@@ -85,6 +85,10 @@ __noreturn void kthread_exit(int code);
 int kthread_join(struct thread *t);
 
 void schedule(void);
+/* Called (rq lock held, irqs off) just before switching between threads when
+ * either has a user task: the process layer switches page tables, FS/GS
+ * bases and FPU state. */
+extern void (*sched_switch_hook)(struct thread *prev, struct thread *next);
 void yield(void);
 bool sched_need_resched(void);
 void sched_preempt_irq(void);       /* called by the interrupt return path */

@@ -25,6 +25,11 @@ void tlb_shootdown(u64 cr3, u64 va, u64 npages);
 /* panic(): stop every other CPU (NMI). */
 void smp_stop_others(void);
 
+/* kernel/percpu.c: allocate cpu's per-CPU area (every variable zeroed) and
+ * fill its struct cpu_local, so that percpu_setup_cpu(cpu) on that CPU only
+ * has to load GS. Boot CPU, before starting cpu. Returns 0 or -ENOMEM. */
+int percpu_alloc_cpu(unsigned cpu, u32 apic_id);
+
 extern u32 cpu_apic_id[NR_CPUS];
 /* Counters printed with the idle statistics. */
 extern u64 ipi_sent[NR_CPUS];

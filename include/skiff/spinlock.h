@@ -77,7 +77,8 @@ static inline void spin_lock(spinlock_t *l)
 #endif
 }
 
-static inline void spin_unlock(spinlock_t *l)
+/* Release without the preemption check (the caller does it). */
+static inline void __spin_release(spinlock_t *l)
 {
 #ifdef SKIFF_DEBUG
 	if (unlikely(!l->locked || l->owner != (s32)this_cpu_id()))
@@ -86,6 +87,11 @@ static inline void spin_unlock(spinlock_t *l)
 	l->owner = -1;
 #endif
 	__atomic_store_n(&l->locked, 0, __ATOMIC_RELEASE);
+}
+
+static inline void spin_unlock(spinlock_t *l)
+{
+	__spin_release(l);
 	preempt_enable();
 }
 
@@ -95,10 +101,13 @@ static inline u64 spin_lock_irqsave(spinlock_t *l)
 	spin_lock(l);
 	return f;
 }
+/* Interrupts come back on before the preemption check, so a wakeup made
+ * under the lock can switch to the woken thread right here. */
 static inline void spin_unlock_irqrestore(spinlock_t *l, u64 f)
 {
-	spin_unlock(l);
+	__spin_release(l);
 	arch_irq_restore(f);
+	preempt_enable();
 }
 
 static inline bool spin_is_locked(spinlock_t *l)

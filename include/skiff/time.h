@@ -21,12 +21,16 @@ u64 clock_realtime_ns(void);
 /* Set the wall clock; moves realtime, not monotonic. Notifies REALTIME
  * timers through clock_was_set hooks (futex/timerfd use it later). */
 void clock_set_realtime(u64 ns);
+/* Call fn (any context, no locks held) after every clock_set_realtime().
+ * Up to 8 hooks; registration is meant for boot. */
+void clock_was_set_register(void (*fn)(void));
 
 void time_init(void);            /* boot CPU, after ACPI/APIC discovery */
 void time_init_secondary(void);  /* each AP, on that AP */
 
 /* Guest-side boot time: TSC at the PVH entry, converted to ns by the chosen
- * clock (valid after time_init). */
+ * clock (valid after time_init). clock_monotonic_ns() counts from the same
+ * instant, so this is the same value. */
 u64 boot_tsc_to_now_ns(void);
 
 /* Busy-wait (no scheduling). */

@@ -43,6 +43,8 @@ void clockevent_stop(void);
 struct timer_stats {
 	u64 fired;
 	u64 interrupts;
+	u64 late_ns_total;  /* sum over fired timers of (time run - expires) */
+	u64 late_ns_max;
 };
 extern struct timer_stats timer_stats[];
 

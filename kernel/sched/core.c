@@ -39,6 +39,7 @@
 #include "sched.h"
 
 DEFINE_PER_CPU(struct rq, runqueues);
+void (*sched_switch_hook)(struct thread *prev, struct thread *next);
 
 static struct thread boot_thread;              /* kmain's flow on the boot stack */
 static DEFINE_SPINLOCK(threads_lock);
@@ -336,6 +337,8 @@ void schedule(void)
 	this_cpu_local()->cur = next;
 	this_cpu_local()->kstack_top = next->kstack_top;
 	arch_set_kernel_stack(rq->cpu, next->kstack_top);
+	if ((prev->task || next->task) && sched_switch_hook)
+		sched_switch_hook(prev, next);
 	arch_switch_to(&prev->ksp, next->ksp);
 	finish_switch();
 	arch_irq_restore(f);
@@ -720,6 +723,8 @@ void sched_get_idle_stats(unsigned cpu, struct idle_stats *out)
 void sched_print_stats(void)
 {
 	for (unsigned c = 0; c < NR_CPUS; c++) {
+		if (!cpu_locals[c])
+			continue;
 		struct rq *rq = cpu_rq(c);
 		if (!rq->online)
 			continue;

@@ -53,5 +53,9 @@ int ioapic_route_isa_irq(unsigned isa_irq, u8 vector, u32 apic_id);
 int ioapic_route_gsi(unsigned gsi, u8 vector, u32 apic_id, bool level, bool active_low);
 void ioapic_mask_gsi(unsigned gsi, bool masked);
 void ioapic_init(void);
+/* Number of redirection entries (pins) of the I/O APIC at addr, read from
+ * its version register (the MADT and the MP table do not carry it); maps
+ * the I/O APIC on first use. 0 when nothing sensible answers there. */
+unsigned ioapic_nr_pins(phys_addr_t addr);
 
 #endif

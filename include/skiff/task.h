@@ -1,0 +1,64 @@
+/* Processes and user threads (kernel/proc/). Owned by the process layer;
+ * other subsystems use only the fields and functions declared here.
+ *
+ * A struct task is one user thread; it hangs off its scheduler thread
+ * (struct thread.task). Threads of one thread group share a struct process,
+ * which owns the address space (mm/), the file table and fs context (fs/),
+ * signal handlers, identity and limits. */
+#ifndef SKIFF_TASK_H
+#define SKIFF_TASK_H
+
+#include <skiff/sched.h>
+#include <skiff/wait.h>
+
+struct mm;            /* mm/: address space */
+struct files_struct;  /* fs/: descriptor table */
+struct fs_struct;     /* fs/: root, cwd, umask */
+struct trap_frame;
+
+typedef s32 pid_t;
+
+struct process {
+	pid_t pid;                   /* [I] thread-group id */
+	pid_t pgid, sid;             /* process group and session */
+	struct process *parent;
+	struct mm *mm;               /* replaced by execve */
+	struct files_struct *files;
+	struct fs_struct *fs;
+	u32 uid, euid, suid, fsuid, gid, egid, sgid, fsgid;
+	char comm[16];
+	/* The rest (signals, children, limits, timers, exit state) is private
+	 * to kernel/proc/. */
+	void *priv;
+};
+
+struct task {
+	struct thread *thread;       /* [I] scheduler thread */
+	struct process *proc;        /* [I] */
+	pid_t tid;                   /* [I] */
+	struct trap_frame *uregs;    /* user registers saved at kernel entry */
+	void *priv;                  /* private to kernel/proc/ */
+};
+
+static inline struct task *current_task(void) { return (struct task *)current->task; }
+static inline struct process *current_proc(void) { return current_task()->proc; }
+
+/* Look up by pid/tid (with a reference the caller drops with *_put). */
+struct process *process_get(pid_t pid);
+void process_put(struct process *p);
+struct task *task_get(pid_t tid);
+void task_put(struct task *t);
+
+/* Signals, for other subsystems (pipes: SIGPIPE; tty: SIGINT/SIGTSTP to a
+ * process group; futex: interrupted waits). */
+int send_signal_process(struct process *p, int sig, int code);
+int send_signal_task(struct task *t, int sig, int code);
+int send_signal_pgrp(pid_t pgid, int sig);
+/* True when the current task has an unblocked signal pending: interruptible
+ * sleeps return -EINTR / -ERESTARTSYS. */
+bool signal_pending(void);
+
+/* Start the first user process (init) from path with argv/envp. */
+int start_init(const char *path, const char *const argv[], const char *const envp[]);
+
+#endif

@@ -1,0 +1,96 @@
+/* The virtual file system (fs/). Owned by fs/; other subsystems use only
+ * what is declared here. */
+#ifndef SKIFF_VFS_H
+#define SKIFF_VFS_H
+
+#include <skiff/types.h>
+
+#include <skiff/spinlock.h>
+#include <skiff/wait.h>
+
+struct file;
+struct inode;
+struct page;
+struct files_struct;
+struct fs_struct;
+struct poll_table;
+
+/* A buffer for read/write: user memory (through uaccess) or kernel memory. */
+struct uio {
+	void *buf;
+	size_t len;   /* bytes left */
+	bool user;
+};
+/* Copy to/from the buffer and advance it: 0 or -EFAULT. */
+int uio_copy_out(struct uio *u, const void *src, size_t n);
+int uio_copy_in(struct uio *u, void *dst, size_t n);
+
+struct file_operations {
+	long (*read)(struct file *f, struct uio *u, u64 *pos);   /* bytes or -errno */
+	long (*write)(struct file *f, struct uio *u, u64 *pos);
+	/* Readiness (POLLIN/POLLOUT/... bits); registers wait queues in pt via
+	 * poll_wait() when pt is non-NULL. */
+	u32 (*poll)(struct file *f, struct poll_table *pt);
+	long (*ioctl)(struct file *f, u32 cmd, u64 arg);
+	int (*open)(struct inode *ino, struct file *f);
+	void (*release)(struct file *f);
+	int (*fsync)(struct file *f, bool datasync);
+};
+
+/* An open file description. [a] refcount; other fields under f->lock. */
+struct file {
+	s32 refcount;                       /* [a] */
+	u32 flags;                          /* O_* status flags (O_NONBLOCK, O_APPEND...) */
+	u64 pos;
+	const struct file_operations *ops;  /* [I] */
+	struct inode *inode;                /* [I] NULL for anonymous files (pipes: their own) */
+	void *private_data;
+	spinlock_t lock;
+};
+
+/* poll/select support: a file's poll op calls poll_wait for every wait queue
+ * a readiness change will be announced on. */
+void poll_wait(struct file *f, struct wait_queue *wq, struct poll_table *pt);
+
+/* Character devices: (major, minor) to operations. Device nodes in /dev are
+ * made by fs/devfs for every registered device. */
+int register_chrdev(u32 major, u32 minor, const char *name, const struct file_operations *fops);
+
+/* Open path relative to the current process's cwd/root (as openat(AT_FDCWD)).
+ * Returns a referenced file or an ERR_PTR-style negative errno cast to a
+ * pointer: use IS_ERR()/PTR_ERR(). */
+struct file *vfs_open(const char *path, int flags, u32 mode);
+void file_get(struct file *f);
+void file_put(struct file *f);
+/* Read from a file at an offset into kernel memory; returns bytes or -errno. */
+long kernel_read(struct file *f, u64 off, void *buf, size_t len);
+/* File facts the ELF loader and mmap need. */
+u64 file_size(struct file *f);
+u32 file_mode(struct file *f);        /* st_mode */
+bool file_may_exec(struct file *f);
+/* The page holding byte pgoff*4096 of f, referenced (page cache), for
+ * MAP_SHARED/MAP_PRIVATE file mappings; NULL with *err set otherwise. */
+struct page *file_get_page(struct file *f, u64 pgoff, int *err);
+/* Absolute path of f's dentry (for /proc/self/exe), into buf. */
+int file_path(struct file *f, char *buf, size_t size);
+
+/* Process file context: fork copies, exec closes O_CLOEXEC, exit drops. */
+struct files_struct *files_create(void);
+struct files_struct *files_dup(struct files_struct *fs);
+void files_get(struct files_struct *fs);
+void files_put(struct files_struct *fs);
+void files_close_on_exec(struct files_struct *fs);
+struct fs_struct *fs_create_root(void);
+struct fs_struct *fs_dup(struct fs_struct *fs);
+void fs_put(struct fs_struct *fs);
+/* Install f as the lowest free descriptor of the current process. */
+int fd_install(struct file *f, bool cloexec);
+
+void vfs_init(void);  /* mount the root tmpfs, unpack the initramfs */
+
+#define MAX_ERRNO 4095
+static inline bool IS_ERR(const void *p) { return (u64)p >= (u64)-MAX_ERRNO; }
+static inline long PTR_ERR(const void *p) { return (long)p; }
+static inline void *ERR_PTR(long e) { return (void *)e; }
+
+#endif
