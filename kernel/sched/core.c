@@ -286,7 +286,13 @@ static void finish_switch(void)
 		wake_up_thread(last, TASK_UNINTERRUPTIBLE);
 }
 
-void schedule(void)
+/* Pick and switch to the next thread. A voluntary call (preempt == false)
+ * takes a thread whose state is not TASK_RUNNING off the run queue: that is
+ * how it sleeps. An involuntary one (preempt == true: interrupt return,
+ * preempt_enable) leaves it queued whatever its state, as Linux does: the
+ * thread may be between set_current_state() and its own schedule() or
+ * finish_wait(), and dequeuing it there would lose it. */
+static void __schedule(bool preempt)
 {
 	struct thread *prev = current, *next;
 	u64 f = arch_irq_save();
@@ -304,7 +310,7 @@ void schedule(void)
 	update_curr_at(rq, now);
 
 	if (prev != rq->idle) {
-		if (__atomic_load_n(&prev->state, __ATOMIC_SEQ_CST) != TASK_RUNNING) {
+		if (!preempt && __atomic_load_n(&prev->state, __ATOMIC_SEQ_CST) != TASK_RUNNING) {
 			prev->on_rq = 0;
 		} else if (!cpu_allowed(prev, rq->cpu)) {
 			/* Affinity changed under it: re-place it after the switch. */
@@ -344,16 +350,21 @@ void schedule(void)
 	arch_irq_restore(f);
 }
 
+void schedule(void)
+{
+	__schedule(false);
+}
+
 void preempt_schedule(void)
 {
 	if (this_cpu_local()->in_irq || !arch_irqs_enabled())
 		return;
-	schedule();
+	__schedule(true);
 }
 
 void sched_preempt_irq(void)
 {
-	schedule();
+	__schedule(true);
 }
 
 void yield(void)

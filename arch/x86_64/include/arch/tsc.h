@@ -11,6 +11,8 @@ struct tsc_info {
 	u64 hz;              /* [I] 0 until known */
 	const char *source;  /* [I] how hz was found: "CPUID 0x15", "PIT", ... */
 	u64 spread_hz;       /* [I] max - min over calibration runs (0 if not calibrated) */
+	u64 err_ppm;         /* [I] error bound of the calibration run used */
+	unsigned cal_runs;   /* [I] calibration runs made */
 	bool calibrated;     /* [I] measured against a timer, not read from CPUID */
 	bool invariant;      /* [I] CPUID 0x80000007 EDX[8] */
 };
