@@ -106,7 +106,7 @@ void clockevent_init_cpu(void)
 			ns_to_lapic = scale_up(lapic_hz, NSEC_PER_SEC);
 			clockevent_name = "lapic-oneshot";
 			pr_info("clockevent: lapic-oneshot (%llu MHz)",
-				(unsigned long long)((lapic_hz + 500000) / 1000000));
+				(unsigned long long)(lapic_hz / 1000000));
 		}
 	}
 	if (use_deadline) {

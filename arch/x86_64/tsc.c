@@ -36,8 +36,10 @@
 #define HPET_CONF 0x10
 #define HPET_COUNTER 0xf0
 
-#define CAL_MS 10
-#define CAL_RUNS 3
+#define CAL_MS 10        /* per run */
+#define CAL_RUNS 3       /* at least */
+#define CAL_MAX_RUNS 8   /* at most, while no run is within CAL_GOOD_PPM */
+#define CAL_GOOD_PPM 50
 
 struct tsc_info tsc_info; /* [I] boot CPU, tsc_init */
 static bool pit0_broken;  /* [I] channel 0 does not count */
@@ -48,6 +50,8 @@ void tsc_set_hz(u64 hz, const char *source)
 	tsc_info.source = source;
 	tsc_info.calibrated = false;
 	tsc_info.spread_hz = 0;
+	tsc_info.err_ppm = 0;
+	tsc_info.cal_runs = 0;
 }
 
 static u64 tsc_from_cpuid(const char **src)
@@ -87,56 +91,88 @@ static u64 tsc_from_cpuid(const char **src)
 	return 0;
 }
 
-/* TSC value taken as close as possible to an I/O access: the midpoint of
- * readings on either side. */
-#define TSC_AROUND(tsc, stmt)                          \
-	do {                                           \
-		u64 _a = arch_rdtsc_ordered();         \
-		stmt;                                  \
-		u64 _b = arch_rdtsc_ordered();         \
-		(tsc) = _a + (_b - _a) / 2;            \
+/* Calibration. Each run times one interval of the reference timer with the
+ * TSC; only the two endpoints carry error (a stall in between delays both
+ * clocks alike), and each endpoint is bracketed by TSC reads, so a run knows
+ * its own error bound. Of the runs (CAL_RUNS, more while none is within
+ * CAL_GOOD_PPM) the one with the tightest bound wins: under TCG a vCPU
+ * thread the host preempts at an endpoint gives a wide bracket, and that run
+ * is discarded rather than averaged in. */
+struct cal_run {
+	u64 hz;
+	u64 err;    /* endpoint uncertainty in TSC cycles (sum of half-brackets) */
+	u64 cycles; /* TSC cycles in the interval */
+};
+
+/* A TSC instant known to within +-err: an I/O access bracketed by reads. */
+struct stamp {
+	u64 t, err;
+};
+#define STAMP_AROUND(st, stmt)                                 \
+	do {                                                   \
+		u64 _a = arch_rdtsc_ordered();                 \
+		stmt;                                          \
+		u64 _b = arch_rdtsc_ordered();                 \
+		(st).t = _a + (_b - _a) / 2;                   \
+		(st).err = (_b - _a) / 2;                      \
 	} while (0)
 
+/* An event that happened between two observations. */
+static struct stamp stamp_between(struct stamp before, struct stamp after)
+{
+	u64 lo = before.t - before.err, hi = after.t + after.err;
+	return (struct stamp){ lo + (hi - lo) / 2, (hi - lo) / 2 };
+}
+
+static bool cal_finish(struct cal_run *r, struct stamp s0, struct stamp s1, u64 ref_ticks, u64 ref_hz)
+{
+	if (s1.t <= s0.t || !ref_ticks)
+		return false;
+	r->cycles = s1.t - s0.t;
+	r->err = s0.err + s1.err;
+	/* cycles < 2^34 and ref_hz <= 1 GHz < 2^30: no overflow. */
+	r->hz = r->cycles * ref_hz / ref_ticks;
+	return true;
+}
+
 /* Channel 2: program a mode-0 countdown of `latch` ticks with the gate high
- * and the speaker off; *t gets the TSC at the write that starts it. Returns
- * false when OUT2 is already high right after (no port 0x61). */
-static bool pit2_start(u16 latch, u64 *t)
+ * and the speaker off; *s gets the write that starts it. Returns false when
+ * OUT2 is already high right after (no port 0x61). */
+static bool pit2_start(u16 latch, struct stamp *s)
 {
 	arch_outb(PORT_61, (arch_inb(PORT_61) & ~0x02) | 0x01);
 	arch_outb(PIT_CMD, 0xb0); /* channel 2, lobyte/hibyte, mode 0, binary */
 	arch_outb(PIT_CH2, latch & 0xff);
-	TSC_AROUND(*t, arch_outb(PIT_CH2, latch >> 8));
+	STAMP_AROUND(*s, arch_outb(PIT_CH2, latch >> 8));
 	return !(arch_inb(PORT_61) & 0x20);
 }
 
-/* TSC at the OUT2 rising edge: between the last read that saw it low and
- * the first that saw it high. 0 when it did not rise within max_cycles. */
-static u64 pit2_wait_edge(u64 t0, u64 max_cycles)
+/* The OUT2 rising edge: between the last read that saw it low and the
+ * first that saw it high. False when it did not rise within max_cycles. */
+static bool pit2_wait_edge(struct stamp start, u64 max_cycles, struct stamp *edge)
 {
-	u64 prev = t0, now;
+	struct stamp prev = start, now;
 	u8 v;
 
 	for (;;) {
-		TSC_AROUND(now, v = arch_inb(PORT_61));
-		if (v & 0x20)
-			return prev + (now - prev) / 2;
-		if (now - t0 > max_cycles)
-			return 0;
+		STAMP_AROUND(now, v = arch_inb(PORT_61));
+		if (v & 0x20) {
+			*edge = stamp_between(prev, now);
+			return true;
+		}
+		if (now.t - start.t > max_cycles)
+			return false;
 		prev = now;
 	}
 }
 
-static u64 pit2_calibrate_once(void)
+static bool pit2_calibrate_once(struct cal_run *r)
 {
 	u16 latch = (u16)(PIT_HZ * CAL_MS / 1000);
-	u64 t0, t1;
+	struct stamp s0, s1;
 
-	if (!pit2_start(latch, &t0))
-		return 0;
-	t1 = pit2_wait_edge(t0, 1ull << 33);
-	if (!t1)
-		return 0;
-	return (t1 - t0) * PIT_HZ / latch;
+	return pit2_start(latch, &s0) && pit2_wait_edge(s0, 1ull << 33, &s1) &&
+	       cal_finish(r, s0, s1, latch, PIT_HZ);
 }
 
 /* Channel 0 read back through the latch command: its gate is wired high, so
@@ -150,98 +186,118 @@ static void pit0_start(void)
 	arch_outb(PIT_CH0, 0xff);
 }
 
-static u16 pit0_sample(u64 *tsc)
+/* The count, latched somewhere inside the bracket *s. */
+static u16 pit0_sample(struct stamp *s)
 {
 	u8 lo, hi;
 
-	TSC_AROUND(*tsc, arch_outb(PIT_CMD, 0x00); lo = arch_inb(PIT_CH0); hi = arch_inb(PIT_CH0));
+	STAMP_AROUND(*s, arch_outb(PIT_CMD, 0x00); lo = arch_inb(PIT_CH0); hi = arch_inb(PIT_CH0));
 	return (u16)(lo | hi << 8);
 }
 
-/* Wait for the count to change: *tsc gets the TSC at the change, *count
- * the new value. False when it did not change within max_cycles. */
-static bool pit0_edge(u16 *count, u64 *tsc, u64 max_cycles)
+/* Wait for the count to change; *edge brackets the change (it happened
+ * after the last sample with the old value and before the first with the
+ * new one), *count is the new value. False when nothing changed within
+ * max_cycles. */
+static bool pit0_edge(u16 *count, struct stamp *edge, u64 max_cycles)
 {
-	u64 tp, tn;
-	u16 c = pit0_sample(&tp), n;
-	u64 start = tp;
+	struct stamp prev, now;
+	u16 c = pit0_sample(&prev), n;
+	u64 start = prev.t;
 
 	for (;;) {
-		n = pit0_sample(&tn);
+		n = pit0_sample(&now);
 		if (n != c) {
 			*count = n;
-			*tsc = tp + (tn - tp) / 2;
+			*edge = stamp_between(prev, now);
 			return true;
 		}
-		if (tn - start > max_cycles)
+		if (now.t - start > max_cycles)
 			return false;
-		tp = tn;
+		prev = now;
 	}
 }
 
-static u64 pit0_calibrate_once(void)
+/* Edge to edge: exact tick count between two bracketed count changes. */
+static bool pit0_calibrate_once(struct cal_run *r)
 {
 	u16 want = (u16)(PIT_HZ * CAL_MS / 1000), c0, c1, c;
-	u64 t0, t1, t;
+	struct stamp s0, s1, s;
 
 	pit0_start();
-	if (!pit0_edge(&c0, &t0, 1ull << 32))
-		return 0;
+	if (!pit0_edge(&c0, &s0, 1ull << 32))
+		return false;
 	do {
-		c = pit0_sample(&t);
-		if (t - t0 > (1ull << 34))
-			return 0;
+		c = pit0_sample(&s);
+		if (s.t - s0.t > (1ull << 34))
+			return false;
 	} while ((u16)(c0 - c) < want);
-	if (!pit0_edge(&c1, &t1, 1ull << 32))
-		return 0;
-	return (t1 - t0) * PIT_HZ / (u16)(c0 - c1);
+	return pit0_edge(&c1, &s1, 1ull << 32) && cal_finish(r, s0, s1, (u16)(c0 - c1), PIT_HZ);
 }
 
 static inline u32 hpet_read32(volatile u8 *h, u32 off) { return *(volatile u32 *)(h + off); }
 static inline void hpet_write32(volatile u8 *h, u32 off, u32 v) { *(volatile u32 *)(h + off) = v; }
 
-static u32 hpet_sample(volatile u8 *h, u64 *tsc)
+static u32 hpet_sample(volatile u8 *h, struct stamp *s)
 {
 	u32 c;
 
-	TSC_AROUND(*tsc, c = hpet_read32(h, HPET_COUNTER));
+	STAMP_AROUND(*s, c = hpet_read32(h, HPET_COUNTER));
 	return c;
 }
 
-static u64 hpet_calibrate_once(volatile u8 *h, u64 hpet_hz)
+/* The HPET counts far faster than it can be read, so a read is its own
+ * edge: the count was current somewhere inside the bracket. */
+static bool hpet_calibrate_once(volatile u8 *h, u64 hpet_hz, struct cal_run *r)
 {
 	u32 want = (u32)(hpet_hz * CAL_MS / 1000), c0, c1;
-	u64 t0, t1;
+	struct stamp s0, s1;
 
-	c0 = hpet_sample(h, &t0);
+	c0 = hpet_sample(h, &s0);
 	do {
-		c1 = hpet_sample(h, &t1);
-		if (t1 - t0 > (1ull << 33))
-			return 0; /* counter not running */
+		c1 = hpet_sample(h, &s1);
+		if (s1.t - s0.t > (1ull << 33))
+			return false; /* counter not running */
 	} while ((u32)(c1 - c0) < want);
-	/* t1 - t0 < 2^33 and hpet_hz <= 1 GHz < 2^30: no overflow. */
-	return (t1 - t0) * hpet_hz / (u32)(c1 - c0);
+	return cal_finish(r, s0, s1, (u32)(c1 - c0), hpet_hz);
 }
 
-/* Median of CAL_RUNS measurements; spread into tsc_info. */
-static u64 pick(u64 *v, unsigned n)
+/* The run with the tightest error bound; spread and bound into tsc_info. */
+static u64 pick_best(const struct cal_run *r, unsigned n)
 {
-	for (unsigned i = 1; i < n; i++)
-		for (unsigned j = i; j > 0 && v[j - 1] > v[j]; j--) {
-			u64 t = v[j];
-			v[j] = v[j - 1];
-			v[j - 1] = t;
-		}
-	tsc_info.spread_hz = v[n - 1] - v[0];
-	return v[n / 2];
+	unsigned best = 0;
+	u64 lo = r[0].hz, hi = r[0].hz;
+
+	for (unsigned i = 1; i < n; i++) {
+		if (r[i].err < r[best].err)
+			best = i;
+		lo = MIN(lo, r[i].hz);
+		hi = MAX(hi, r[i].hz);
+	}
+	tsc_info.spread_hz = hi - lo;
+	tsc_info.err_ppm = DIV_ROUND_UP(r[best].err * 1000000ull, r[best].cycles);
+	tsc_info.cal_runs = n;
+	return r[best].hz;
+}
+
+/* Enough runs? At least CAL_RUNS, then until one is within CAL_GOOD_PPM. */
+static bool cal_done(const struct cal_run *r, unsigned n)
+{
+	if (n < CAL_RUNS)
+		return false;
+	for (unsigned i = 0; i < n; i++)
+		if (r[i].err * 1000000ull <= CAL_GOOD_PPM * r[i].cycles)
+			return true;
+	return n == CAL_MAX_RUNS;
 }
 
 static u64 calibrate_hpet(void)
 {
-	u64 runs[CAL_RUNS];
+	struct cal_run runs[CAL_MAX_RUNS];
 	volatile u8 *h;
 	u32 period_fs, conf;
 	u64 hz = 0;
+	unsigned n = 0;
 
 	if (!platform.hpet_addr)
 		return 0;
@@ -252,10 +308,10 @@ static u64 calibrate_hpet(void)
 	conf = hpet_read32(h, HPET_CONF);
 	if (!(conf & 1))
 		hpet_write32(h, HPET_CONF, conf | 1);
-	for (unsigned i = 0; i < CAL_RUNS; i++)
-		if (!(runs[i] = hpet_calibrate_once(h, 1000000000000000ull / period_fs)))
+	while (!cal_done(runs, n))
+		if (!hpet_calibrate_once(h, 1000000000000000ull / period_fs, &runs[n++]))
 			goto out;
-	hz = pick(runs, CAL_RUNS);
+	hz = pick_best(runs, n);
 out:
 	if (!(conf & 1))
 		hpet_write32(h, HPET_CONF, conf);
@@ -265,20 +321,17 @@ out:
 /* Channel 2 when port 0x61 works, else channel 0 read back. */
 static u64 calibrate_pit(const char **how)
 {
-	u64 runs[CAL_RUNS];
-	bool ch2 = true;
+	struct cal_run runs[CAL_MAX_RUNS];
+	bool ch2 = pit2_calibrate_once(&runs[0]);
+	unsigned n = 1;
 
-	for (unsigned i = 0; i < CAL_RUNS; i++) {
-		runs[i] = ch2 ? pit2_calibrate_once() : pit0_calibrate_once();
-		if (!runs[i] && i == 0 && ch2) {
-			ch2 = false;
-			runs[i] = pit0_calibrate_once();
-		}
-		if (!runs[i])
+	if (!ch2 && !pit0_calibrate_once(&runs[0]))
+		return 0;
+	while (!cal_done(runs, n))
+		if (!(ch2 ? pit2_calibrate_once(&runs[n++]) : pit0_calibrate_once(&runs[n++])))
 			return 0;
-	}
 	*how = ch2 ? "PIT" : "PIT channel 0";
-	return pick(runs, CAL_RUNS);
+	return pick_best(runs, n);
 }
 
 /* Contract in <arch/tsc.h>. */
@@ -313,9 +366,9 @@ int tsc_init(void)
 
 	u64 khz = tsc_info.hz / 1000;
 	if (tsc_info.calibrated)
-		pr_info("tsc: %llu.%03llu MHz, calibrated against %s (%u x %u ms, spread %llu kHz), %s",
+		pr_info("tsc: %llu.%03llu MHz, calibrated against %s (best of %u x %u ms: +-%llu ppm; spread %llu kHz), %s",
 			(unsigned long long)(khz / 1000), (unsigned long long)(khz % 1000),
-			tsc_info.source, CAL_RUNS, CAL_MS,
+			tsc_info.source, tsc_info.cal_runs, CAL_MS, (unsigned long long)tsc_info.err_ppm,
 			(unsigned long long)(tsc_info.spread_hz / 1000),
 			tsc_info.invariant ? "invariant" : "not marked invariant");
 	else
@@ -336,14 +389,15 @@ static void tsc_spin_cycles(u64 cycles)
 /* Contract in <arch/tsc.h>. */
 void tsc_early_delay_us(u64 us)
 {
-	u64 ticks, t;
+	struct stamp t;
+	u64 ticks;
 	u16 prev, c;
 
 	if (tsc_info.hz) {
 		tsc_spin_cycles(DIV_ROUND_UP(us * tsc_info.hz, 1000000ull) + 1);
 		return;
 	}
-	/* Count channel 0 ticks (one more than needed: the first is partial). */
+	/* Count channel 0 ticks from an edge (one spare for safety). */
 	ticks = DIV_ROUND_UP(us * PIT_HZ, 1000000ull) + 1;
 	if (!pit0_broken) {
 		pit0_start();
