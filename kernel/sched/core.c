@@ -138,7 +138,11 @@ static void check_preempt(struct rq *rq, struct thread *t)
 		resched_cpu(rq->cpu);
 }
 
-/* Queue a runnable thread on rq. [l] */
+/* Queue a runnable thread on rq. [l]
+ * The slice timer is armed by schedule() only when something is waiting; if
+ * rq's current thread runs without one, have that CPU reschedule so that it
+ * arms a slice for the newcomer (otherwise a CPU-bound thread would keep the
+ * CPU forever). */
 static void activate(struct rq *rq, struct thread *t, bool new_thread)
 {
 	if (t->prio == 0)
@@ -146,6 +150,8 @@ static void activate(struct rq *rq, struct thread *t, bool new_thread)
 	runqueue_enqueue(&rq->q, t, false);
 	t->on_rq = 1;
 	check_preempt(rq, t);
+	if (rq->curr != rq->idle && !timer_pending(&rq->slice_timer))
+		resched_cpu(rq->cpu);
 }
 
 static unsigned rq_load(unsigned cpu)
