@@ -45,9 +45,11 @@ int selftests_run(const char *list)
 		pr_err("selftest: no test matches '%s'", list);
 		return 1;
 	}
-	if (failed)
+	if (failed) {
 		pr_err("selftest: %d passed, %d failed", passed, failed);
-	else
-		pr_info("selftest: all passed (%d)", passed);
+	} else {
+		pr_info("selftest: %d passed, 0 failed", passed);
+		pr_info("selftest: all passed");
+	}
 	return failed;
 }

@@ -38,8 +38,12 @@ __noreturn void sched_idle_loop(void)
 		bool hit = false;
 		if (window) {
 			rq->stats.polls++;
+			/* No preemption from interrupts while POLLING is set: the
+			 * loop below notices NEED_RESCHED itself and clears the
+			 * flag before switching away. */
+			preempt_disable();
 			__atomic_fetch_or(&rq->flags, RQ_POLLING, __ATOMIC_SEQ_CST);
-			while (now - start < window) {
+			while (now - start < MAX(window, READ_ONCE(haltpoll_force_ns))) {
 				if (has_work(rq)) {
 					hit = true;
 					break;
@@ -48,6 +52,7 @@ __noreturn void sched_idle_loop(void)
 				now = clock_monotonic_ns();
 			}
 			u32 old = __atomic_fetch_and(&rq->flags, ~RQ_POLLING, __ATOMIC_SEQ_CST);
+			preempt_enable_no_resched();
 			hit = hit || (old & RQ_NEED_RESCHED);
 		}
 		if (hit) {
