@@ -149,10 +149,12 @@ static int test_haltpoll(void)
 		pr_info("haltpoll: one CPU, cross-CPU wakeup test not applicable");
 		return 0;
 	}
-	/* Pin ourselves to cpu0 and the sleeper to cpu1; make cpu1 poll long
-	 * enough that we can see it polling. */
+	/* Pin ourselves to cpu0 and the sleeper to cpu1; make idle CPUs poll
+	 * until work arrives (no window expiry: under TCG the host may stop a
+	 * vCPU thread for longer than any window), so that a CPU seen polling
+	 * is still polling when the wakeup lands. */
 	sched_set_affinity(current, 1);
-	haltpoll_force_ns = 50 * NSEC_PER_MSEC;
+	haltpoll_force_ns = ~0ull;
 	wait_queue_init(&hpt.wq);
 	hpt.go = hpt.seen = 0;
 	struct thread *t = kthread_create(hp_sleeper, NULL, "hp-sleeper", 1);
