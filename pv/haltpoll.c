@@ -37,13 +37,14 @@ u64 haltpoll_force_ns;
 
 void arch_kvm_poll_control(u64 v);
 
-void haltpoll_init_cpu(struct haltpoll *h)
+/* Per CPU, at bring-up (sched_init_cpu): read the limit (boot CPU) and turn
+ * host-side polling off where KVM lets us. */
+void haltpoll_init_cpu(void)
 {
 	static bool announced;
 
 	if (this_cpu_id() == 0)
 		haltpoll_max_ns = cmdline_get_u64("skiff.haltpoll_ns", HALTPOLL_DEFAULT_MAX_NS);
-	h->poll_ns = haltpoll_max_ns < HALTPOLL_GROW_START_NS ? haltpoll_max_ns : HALTPOLL_GROW_START_NS;
 	if (kvm_has_feature(KVM_FEATURE_POLL_CONTROL)) {
 		arch_kvm_poll_control(0);
 		if (!announced) {
@@ -51,11 +52,16 @@ void haltpoll_init_cpu(struct haltpoll *h)
 			pr_info("haltpoll: host poll control disabled (MSR_KVM_POLL_CONTROL=0), guest window max %llu ns",
 				(unsigned long long)haltpoll_max_ns);
 		}
-	} else if (!announced && this_cpu_id() == 0) {
+	} else if (!announced) {
 		announced = true;
 		pr_info("haltpoll: guest window max %llu ns; host poll control not offered",
 			(unsigned long long)haltpoll_max_ns);
 	}
+}
+
+void haltpoll_start_cpu(struct haltpoll *h)
+{
+	h->poll_ns = haltpoll_max_ns < HALTPOLL_GROW_START_NS ? haltpoll_max_ns : HALTPOLL_GROW_START_NS;
 }
 
 void haltpoll_adjust(struct haltpoll *h, u64 block_ns)

@@ -11,7 +11,7 @@
 #                (-bios /usr/share/qemu/qboot.rom, else bios-microvm.bin).
 #   MACHINE_OPTS appended to -M, e.g. MACHINE_OPTS=acpi=off for microvm.
 #   BIOS         firmware file for -bios (overrides the microvm choice above).
-#   CPU          -cpu model. Default: QEMU's own for tcg; qemu64,+tsc-deadline
+#   CPU          -cpu model. Default: QEMU's own for tcg; qemu64,+tsc-deadline,kvm-poll-control=on,kvm-pv-unhalt=on
 #                for kvm (-cpu host/max abort on this host's KVM, and plain
 #                qemu64 hides the TSC-deadline timer).
 #   SMP (2), MEM (256M), KERNEL (build/skiff.elf), INITRD (none),
@@ -70,7 +70,7 @@ tcg) args+=(-accel tcg,thread=multi) ;;
 *) args+=(-accel "$ACCEL") ;;
 esac
 if [ -z "${CPU:-}" ] && [ "${ACCEL%%,*}" = kvm ]; then
-	CPU=qemu64,+tsc-deadline
+	CPU=qemu64,+tsc-deadline,kvm-poll-control=on,kvm-pv-unhalt=on
 fi
 [ -z "${CPU:-}" ] || args+=(-cpu "$CPU")
 

@@ -729,6 +729,7 @@ void sched_init_cpu(void)
 	idle->on_rq = 1;
 	rq->idle = idle;
 	rq->online = true;
+	haltpoll_init_cpu();
 	__atomic_fetch_or(&cpus_online_mask, 1ull << cpu, __ATOMIC_RELEASE);
 }
 

@@ -22,7 +22,7 @@ __noreturn void sched_idle_loop(void)
 	struct rq *rq = this_rq();
 	struct haltpoll hp;
 
-	haltpoll_init_cpu(&hp);
+	haltpoll_start_cpu(&hp);
 	arch_irq_enable();
 	for (;;) {
 		rq->stats.poll_ns = hp.poll_ns;

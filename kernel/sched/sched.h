@@ -37,7 +37,8 @@ struct haltpoll {
 };
 extern u64 haltpoll_max_ns;
 extern u64 haltpoll_force_ns;
-void haltpoll_init_cpu(struct haltpoll *h);
+void haltpoll_init_cpu(void);                 /* per CPU at bring-up: host poll control */
+void haltpoll_start_cpu(struct haltpoll *h);  /* idle loop start: initial window */
 void haltpoll_adjust(struct haltpoll *h, u64 block_ns);
 
 void idle_reap(struct rq *rq);
