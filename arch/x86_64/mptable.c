@@ -17,6 +17,7 @@
  * entry is bounds-checked against the table length, a malformed table is
  * refused with -EINVAL and platform is written only on success.
  * Runs once on the boot CPU before SMP bring-up: no locking. */
+#include <skiff/checksum.h>
 #include <arch/apic.h>
 #include <skiff/compiler.h>
 #include <skiff/errno.h>
@@ -114,15 +115,6 @@ BUILD_ASSERT(offsetof(struct mpc_intsrc, src_bus) == 4, "mpc_intsrc.src_bus");
 static struct platform_info mp_info; /* filled here, copied on success */
 static bool bus_is_isa[MP_MAX_BUSES];
 
-static u8 checksum(const void *p, size_t len)
-{
-	const u8 *b = p;
-	u8 sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = (u8)(sum + b[i]);
-	return sum;
-}
 
 /* Scan [base, base+len) on 16-byte boundaries for a valid floating pointer. */
 static const struct mpf_intel *scan(phys_addr_t base, u32 len)
@@ -134,7 +126,7 @@ static const struct mpf_intel *scan(phys_addr_t base, u32 len)
 	for (u32 off = 0; off + sizeof(struct mpf_intel) <= len; off += 16) {
 		const struct mpf_intel *f = (const void *)(p + off);
 		if (memcmp(f->signature, "_MP_", 4) == 0 && f->length == 1 &&
-		    checksum(f, sizeof(*f)) == 0)
+		    checksum8(f, sizeof(*f)) == 0)
 			return f;
 	}
 	return NULL;
@@ -309,7 +301,7 @@ int mptable_parse(void)
 		return -EINVAL;
 	}
 	t = firmware_map(f->physptr, len);
-	if (!t || checksum(t, len) != 0) {
+	if (!t || checksum8(t, len) != 0) {
 		pr_err("mptable: base table at %#x has a bad checksum", f->physptr);
 		return -EINVAL;
 	}

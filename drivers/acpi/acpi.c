@@ -19,6 +19,7 @@
  * reported and ignored. platform is written only when parsing succeeded.
  *
  * Runs once, on the boot CPU, before SMP bring-up: no locking. */
+#include <skiff/checksum.h>
 #include <abi/acpi.h>
 #include <skiff/errno.h>
 #include <skiff/platform.h>
@@ -31,15 +32,6 @@
 
 static struct platform_info acpi_info; /* filled here, copied on success */
 
-static u8 checksum(const void *p, size_t len)
-{
-	const u8 *b = p;
-	u8 sum = 0;
-
-	for (size_t i = 0; i < len; i++)
-		sum = (u8)(sum + b[i]);
-	return sum;
-}
 
 /* A printable copy of a 4-byte signature (for log lines). */
 static const char *sig_str(const char sig[4], char out[5])
@@ -84,7 +76,7 @@ static const struct acpi_sdt_header *map_table(phys_addr_t pa, const char *want,
 		pr_err("acpi: table at %#llx (+%u) is not addressable", (unsigned long long)pa, len);
 		return NULL;
 	}
-	if (checksum(h, len) != 0) {
+	if (checksum8(h, len) != 0) {
 		pr_err("acpi: table '%s' at %#llx has a bad checksum", sig_str(h->signature, s),
 		       (unsigned long long)pa);
 		return NULL;
@@ -389,7 +381,7 @@ static phys_addr_t parse_rsdp(phys_addr_t pa, unsigned *entry_size)
 		pr_err("acpi: no RSDP signature at %#llx", (unsigned long long)pa);
 		return 0;
 	}
-	if (checksum(r, ACPI_RSDP_V1_LEN) != 0) {
+	if (checksum8(r, ACPI_RSDP_V1_LEN) != 0) {
 		pr_err("acpi: RSDP checksum is wrong");
 		return 0;
 	}
@@ -403,7 +395,7 @@ static phys_addr_t parse_rsdp(phys_addr_t pa, unsigned *entry_size)
 		return 0;
 	}
 	r = firmware_map(pa, len);
-	if (!r || checksum(r, len) != 0) {
+	if (!r || checksum8(r, len) != 0) {
 		pr_err("acpi: RSDP extended checksum is wrong");
 		return 0;
 	}

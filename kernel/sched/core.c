@@ -566,6 +566,32 @@ bool sched_steal(struct rq *rq)
 	return false;
 }
 
+/* Give t a new policy and priorities under its locks, then put it back
+ * where it belongs: requeued at its new priority when queued, or its CPU
+ * asked to reschedule when it is running. */
+static void change_prio(struct thread *t, int policy, int rt_prio, int prio)
+{
+	u64 f = spin_lock_irqsave(&t->pi_lock);
+	struct rq *rq = task_rq_lock(t);
+	bool queued = t->on_rq && rq->curr != t;
+
+	if (queued)
+		runqueue_dequeue(&rq->q, t);
+	if (policy >= 0) {
+		int boost = t->prio > t->rt_prio ? t->prio : 0;
+		t->policy = policy;
+		t->rt_prio = rt_prio;
+		prio = boost;
+	}
+	t->prio = MAX(t->rt_prio, prio);
+	if (queued)
+		activate(rq, t, false);
+	else if (rq->curr == t)
+		resched_cpu(rq->cpu);
+	spin_unlock(&rq->lock);
+	spin_unlock_irqrestore(&t->pi_lock, f);
+}
+
 int sched_setscheduler_thread(struct thread *t, int policy, int rt_prio)
 {
 	bool rt = policy == SCHED_FIFO || policy == SCHED_RR;
@@ -574,39 +600,13 @@ int sched_setscheduler_thread(struct thread *t, int policy, int rt_prio)
 		return -EINVAL;
 	if (rt ? (rt_prio < 1 || rt_prio > MAX_RT_PRIO - 1) : rt_prio != 0)
 		return -EINVAL;
-	u64 f = spin_lock_irqsave(&t->pi_lock);
-	struct rq *rq = task_rq_lock(t);
-	bool queued = t->on_rq && rq->curr != t;
-	if (queued)
-		runqueue_dequeue(&rq->q, t);
-	int boost = t->prio > t->rt_prio ? t->prio : 0;
-	t->policy = policy;
-	t->rt_prio = rt ? rt_prio : 0;
-	t->prio = MAX(t->rt_prio, boost);
-	if (queued)
-		activate(rq, t, false);
-	else if (rq->curr == t)
-		resched_cpu(rq->cpu);
-	spin_unlock(&rq->lock);
-	spin_unlock_irqrestore(&t->pi_lock, f);
+	change_prio(t, policy, rt ? rt_prio : 0, 0);
 	return 0;
 }
 
 void sched_set_effective_prio(struct thread *t, int prio)
 {
-	u64 f = spin_lock_irqsave(&t->pi_lock);
-	struct rq *rq = task_rq_lock(t);
-	bool queued = t->on_rq && rq->curr != t;
-
-	if (queued)
-		runqueue_dequeue(&rq->q, t);
-	t->prio = MAX(t->rt_prio, prio);
-	if (queued)
-		activate(rq, t, false);
-	else if (rq->curr == t)
-		resched_cpu(rq->cpu);
-	spin_unlock(&rq->lock);
-	spin_unlock_irqrestore(&t->pi_lock, f);
+	change_prio(t, -1, 0, prio);
 }
 
 void sched_set_nice(struct thread *t, int nice)
