@@ -16,7 +16,7 @@
 static const struct {
 	u64 ns;
 	int reps;
-} lengths[] = { { 1 * NSEC_PER_MSEC, 30 }, { 10 * NSEC_PER_MSEC, 10 }, { 100 * NSEC_PER_MSEC, 3 } };
+} lengths[] = { { 1 * NSEC_PER_MSEC, 30 }, { 10 * NSEC_PER_MSEC, 10 }, { 100 * NSEC_PER_MSEC, 5 } };
 
 #define MAX_REPS 30
 
