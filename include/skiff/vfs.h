@@ -14,6 +14,8 @@ struct page;
 struct files_struct;
 struct fs_struct;
 struct poll_table;
+struct mount;
+struct dentry;
 
 /* A buffer for read/write: user memory (through uaccess) or kernel memory. */
 struct uio {
@@ -35,6 +37,10 @@ struct file_operations {
 	int (*open)(struct inode *ino, struct file *f);
 	void (*release)(struct file *f);
 	int (*fsync)(struct file *f, bool datasync);
+	/* Optional: new position or -errno. Without it, regular files,
+	 * directories and block devices seek normally, FIFOs and sockets give
+	 * -ESPIPE and character devices stay at 0. */
+	s64 (*llseek)(struct file *f, s64 off, int whence);
 };
 
 /* An open file description. [a] refcount; other fields under f->lock. */
@@ -46,7 +52,15 @@ struct file {
 	struct inode *inode;                /* [I] NULL for anonymous files (pipes: their own) */
 	void *private_data;
 	spinlock_t lock;
+	struct mount *mnt;                  /* [I] NULL for anonymous files */
+	struct dentry *dentry;              /* [I] NULL for anonymous files */
+	u32 fmode;                          /* [I] FMODE_READ/WRITE/PATH */
+	u32 owner_pid;                      /* F_SETOWN (stored only) */
 };
+
+#define FMODE_READ  1u
+#define FMODE_WRITE 2u
+#define FMODE_PATH  4u  /* O_PATH: no I/O */
 
 /* poll/select support: a file's poll op calls poll_wait for every wait queue
  * a readiness change will be announced on. */
@@ -71,7 +85,8 @@ bool file_may_exec(struct file *f);
 /* The page holding byte pgoff*4096 of f, referenced (page cache), for
  * MAP_SHARED/MAP_PRIVATE file mappings; NULL with *err set otherwise. */
 struct page *file_get_page(struct file *f, u64 pgoff, int *err);
-/* Absolute path of f's dentry (for /proc/self/exe), into buf. */
+/* Absolute path of f's dentry (for /proc/self/exe), into buf. Does not
+ * sleep (callable under spinlocks). */
 int file_path(struct file *f, char *buf, size_t size);
 
 /* Process file context: fork copies, exec closes O_CLOEXEC, exit drops. */
@@ -87,6 +102,55 @@ void fs_put(struct fs_struct *fs);
 int fd_install(struct file *f, bool cloexec);
 
 void vfs_init(void);  /* mount the root tmpfs, unpack the initramfs */
+bool vfs_initialized(void);
+/* Mount block device dev ("/dev/vda" or "vda") with fstype (NULL: ext2)
+ * as the root, read-only unless rw. 0 or -errno. */
+int vfs_mount_disk_root(const char *dev, const char *fstype, bool rw);
+
+/* ---- Additions for other subsystems ---- */
+
+/* A referenced file (the caller's descriptor table), or NULL; drop with fd_put. */
+struct file *fd_get(int fd);
+static inline void fd_put(struct file *f) { file_put(f); }
+/* For /proc: open fds (ascending) and the path of one of them. */
+int files_list_fds(struct files_struct *fs, int *fds, int max);
+int files_fd_path(struct files_struct *fs, int fd, char *buf, size_t size);
+/* Flush dirty data of every file system (no-op for tmpfs). */
+void vfs_sync_all(void);
+void vfs_shutdown_all(void);  /* reboot: sync and mark clean */
+/* A new anonymous file (pipes, sockets, eventfd...): an inode of the given
+ * S_IF* mode on an internal fs, opened with ops/flags (O_ACCMODE|O_NONBLOCK..).
+ * Returns a referenced file or ERR_PTR(-ENOMEM). private_data = priv. */
+struct file *anon_file_create(const struct file_operations *ops, u32 mode, int flags, void *priv);
+/* Allocate n descriptors at once (pipe2, socketpair): fds[i] gets files[i];
+ * all or nothing. */
+int fd_install_many(struct file **files, int n, bool cloexec, int *fds);
+/* Current process's credentials as the VFS sees them (root when no task). */
+u32 vfs_fsuid(void);
+u32 vfs_fsgid(void);
+/* Provided by the process layer (kernel/proc/sys.c) for fs/: the caller's
+ * RLIMIT_NOFILE soft limit, and the UTS host name for
+ * /proc/sys/kernel/hostname. */
+u64 vfs_rlimit_nofile(void);
+int vfs_hostname(char *buf, size_t size);
+/* RLIMIT_FSIZE soft limit of the caller (bytes, ~0 = none). fs/ has a weak
+ * default (no limit) until the process layer defines it. */
+u64 vfs_rlimit_fsize(void);
+
+/* Interruptible sleep on wq until cond(arg) holds (0), a signal is pending
+ * (-ERESTARTSYS: the signal code turns it into EINTR or a restart, as
+ * SA_RESTART says) or monotonic deadline passes (-ETIMEDOUT; 0 = none). */
+int vfs_wait_event(struct wait_queue *wq, bool (*cond)(void *), void *arg, u64 deadline);
+
+/* A sleeping lock for file system code (held across user copies). */
+struct fs_mutex {
+	u32 locked;              /* [a] */
+	struct thread *owner;    /* debugging */
+	struct wait_queue wq;
+};
+void fs_mutex_init(struct fs_mutex *m);
+void fs_mutex_lock(struct fs_mutex *m);
+void fs_mutex_unlock(struct fs_mutex *m);
 
 #define MAX_ERRNO 4095
 static inline bool IS_ERR(const void *p) { return (u64)p >= (u64)-MAX_ERRNO; }
