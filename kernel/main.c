@@ -19,6 +19,10 @@
 #include <skiff/smp.h>
 #include <skiff/string.h>
 #include <skiff/time.h>
+#include <skiff/vfs.h>
+
+void devices_init(void);
+void kernel_start_user(void);
 
 CMDLINE_PARAM(selftest, "skiff.selftest", "run in-kernel self-tests (all or a,b,c) and exit");
 CMDLINE_PARAM(exit_after_boot, "skiff.exit_after_boot", "exit QEMU once the scheduler is up");
@@ -170,6 +174,8 @@ void kmain(u32 start_info_phys)
 
 	u64 boot_us = boot_tsc_to_now_ns() / 1000;
 	pr_info("skiff: scheduler up, guest boot time %llu us", (unsigned long long)boot_us);
+	devices_init(); /* drivers/char: /dev/null, ttyS0, console... */
+	vfs_init();
 
 	if (cmdline_has("skiff.exit_after_boot")) {
 		sched_print_stats();
@@ -181,6 +187,6 @@ void kmain(u32 start_info_phys)
 		sched_print_stats();
 		arch_exit_qemu(failed > 125 ? 125 : (u32)failed);
 	}
-	pr_info("skiff: nothing to run yet (no init); idling");
+	kernel_start_user(); /* kernel/proc/init.c: init from rdinit=/init= */
 	kthread_exit(0);
 }

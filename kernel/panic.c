@@ -41,6 +41,7 @@ void panic(const char *fmt, ...)
 	trap_dump(&tf);
 	printk_raw("---[ end Kernel panic: %s ]---\n", msg);
 	if (cmdline_has("skiff.selftest") || cmdline_has("skiff.exit_after_boot") ||
+	    cmdline_has("skiff.test") ||
 	    cmdline_has("skiff.exit_on_panic"))
 		arch_exit_qemu(PANIC_EXIT_CODE);
 	for (;;)

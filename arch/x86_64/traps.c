@@ -120,7 +120,22 @@ bool (*page_fault_hook)(struct trap_frame *tf, u64 addr);
  * NULL until SMP setup, when an NMI ends in the panic below. */
 void (*nmi_hook)(struct trap_frame *tf);
 
+/* Work before any return to user mode (signals, rescheduling); installed
+ * by the process layer. Returns with interrupts off. */
+void (*exit_to_user_hook)(struct trap_frame *tf);
+
+static void trap_handle(struct trap_frame *tf);
+
 void trap_dispatch(struct trap_frame *tf)
+{
+	trap_handle(tf);
+	/* Not after NMI, #DF or #MC (their own IST stacks, any context). */
+	if ((tf->cs & 3) && exit_to_user_hook && tf->vector != 2 && tf->vector != 8 &&
+	    tf->vector != 18)
+		exit_to_user_hook(tf);
+}
+
+static void trap_handle(struct trap_frame *tf)
 {
 	unsigned vec = (unsigned)tf->vector;
 

@@ -79,6 +79,11 @@ __noreturn void sched_idle_loop(void); /* become this CPU's idle thread */
 /* Create a kernel thread running fn(arg); it starts runnable on some CPU
  * (cpu = -1) or on the given CPU (pinned). Returns NULL on ENOMEM. */
 struct thread *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu);
+/* kthread_create in two steps: a thread that is not yet runnable (its
+ * policy, affinity and owner can be set race-free), then made runnable on
+ * cpu (-1: any allowed CPU). */
+struct thread *kthread_alloc(int (*fn)(void *), void *arg, const char *name);
+void kthread_start(struct thread *t, int cpu);
 /* End the calling kernel thread. */
 __noreturn void kthread_exit(int code);
 /* Wait for a kernel thread to end and free it; returns its exit code. */

@@ -58,6 +58,15 @@ int send_signal_pgrp(pid_t pgid, int sig);
  * sleeps return -EINTR / -ERESTARTSYS. */
 bool signal_pending(void);
 
+/* Soft limit of RLIMIT_* resource for the current process (RLIM_INFINITY
+ * ~0 when unlimited, or when called outside a process). For example the VFS
+ * write path: RLIMIT_FSIZE (1) -> SIGXFSZ + -EFBIG. */
+u64 task_rlimit(int resource);
+
+/* True when sig is ignored (SIG_IGN) or blocked by the current thread
+ * (the tty layer's job-control checks). */
+bool current_signal_ignored_or_blocked(int sig);
+
 /* Start the first user process (init) from path with argv/envp. */
 int start_init(const char *path, const char *const argv[], const char *const envp[]);
 

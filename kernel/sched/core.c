@@ -462,14 +462,16 @@ static void thread_free(struct thread *t)
 	kfree(t);
 }
 
-struct thread *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu)
+struct thread *kthread_alloc(int (*fn)(void *), void *arg, const char *name)
 {
-	struct thread *t = thread_alloc(fn, arg, name);
+	return thread_alloc(fn, arg, name);
+}
+
+void kthread_start(struct thread *t, int cpu)
+{
 	struct rq *rq;
 	u64 f;
 
-	if (!t)
-		return NULL;
 	if (cpu >= 0)
 		t->cpus_allowed = 1ull << cpu;
 	t->cpu = (s32)select_cpu(t, true);
@@ -479,6 +481,14 @@ struct thread *kthread_create(int (*fn)(void *), void *arg, const char *name, in
 	activate(rq, t, true);
 	spin_unlock(&rq->lock);
 	arch_irq_restore(f);
+}
+
+struct thread *kthread_create(int (*fn)(void *), void *arg, const char *name, int cpu)
+{
+	struct thread *t = thread_alloc(fn, arg, name);
+
+	if (t)
+		kthread_start(t, cpu);
 	return t;
 }
 

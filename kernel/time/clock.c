@@ -226,3 +226,18 @@ void time_init_secondary(void)
 	clockevent_init_cpu();
 	timers_init_cpu();
 }
+
+/* For the vDSO (arch/x86_64/vdso.c): when the TSC is the clock source, the
+ * conversion clock_monotonic_ns() uses (scale(tsc - tsc_base)) and the
+ * current realtime offset. Returns 0, or -ENODEV with kvmclock or before
+ * time_init() (the vDSO then falls back to system calls). */
+int clock_vdso_params(u64 *tsc_base_out, u32 *mul, s8 *shift, s64 *rt_offset)
+{
+	if (__atomic_load_n(&clock_src, __ATOMIC_ACQUIRE) != SRC_TSC)
+		return -ENODEV;
+	*tsc_base_out = tsc_base;
+	*mul = tsc_to_ns.mul;
+	*shift = tsc_to_ns.shift;
+	*rt_offset = __atomic_load_n(&realtime_offset, __ATOMIC_ACQUIRE);
+	return 0;
+}
