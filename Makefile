@@ -7,7 +7,7 @@ CC := gcc
 LD := ld
 
 KERNEL_DIRS := arch/x86_64 pv drivers kernel mm fs net lib
-KSRC_C := $(shell find $(KERNEL_DIRS) -name '*.c' 2>/dev/null | sort)
+KSRC_C := $(shell find $(KERNEL_DIRS) -name '*.c' ! -path 'arch/x86_64/vdso/*' 2>/dev/null | sort)
 KSRC_S := $(shell find $(KERNEL_DIRS) -name '*.S' ! -name '*.ld.S' 2>/dev/null | sort)
 KOBJS := $(patsubst %.c,$(BUILD)/obj/%.o,$(KSRC_C)) $(patsubst %.S,$(BUILD)/obj/%.o,$(KSRC_S))
 
@@ -24,7 +24,8 @@ endif
 KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLER__
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
-.PHONY: all kernel clean run test unit boot-matrix test-kvm boottime bench rootfs deps
+.PHONY: all kernel clean run test unit boot-matrix test-kvm boottime bench rootfs deps \
+	guest-test guest-test-linux disk-test fuzz
 
 all: kernel
 kernel: $(BUILD)/skiff.elf
@@ -63,6 +64,20 @@ $(BUILD)/skiff.elf: $(KOBJS) $(BUILD)/kernel.ld scripts/gen-kallsyms.py
 	@nm -n $(BUILD)/skiff.pass1 | grep -E ' [Tt] ' | awk '{print $$1, $$3}' > $(BUILD)/pass1.syms
 	@cmp -s $(BUILD)/pass1.syms $(BUILD)/pass2.syms || { echo "kallsyms: text moved between link passes"; exit 1; }
 
+# The vDSO: a freestanding user-space shared object (arch/x86_64/vdso/),
+# embedded into the kernel by arch/x86_64/vdso_image.S.
+VDSO_SO := $(BUILD)/vdso/vdso.so
+$(VDSO_SO): arch/x86_64/vdso/vdso.c arch/x86_64/vdso/vdso.lds arch/x86_64/vdso/vvar.h
+	@mkdir -p $(dir $@)
+	@echo "  VDSO    $@"
+	$(Q)$(CC) -std=gnu11 -O2 -fPIC -nostdlib -shared -fno-stack-protector -fno-builtin \
+		-ffreestanding -Wall -Wextra -Werror -Wl,-T,arch/x86_64/vdso/vdso.lds \
+		-Wl,--hash-style=both -Wl,-soname=linux-vdso.so.1 -Wl,--no-undefined \
+		-Wl,-z,max-page-size=4096 -o $@ arch/x86_64/vdso/vdso.c
+	$(Q)if readelf -r $@ | grep -q 'R_X86_64'; then echo "vdso: has relocations"; rm -f $@; exit 1; fi
+$(BUILD)/obj/arch/x86_64/vdso_image.o: $(VDSO_SO)
+$(BUILD)/obj/arch/x86_64/vdso_image.o: KASFLAGS += -DVDSO_SO='"$(VDSO_SO)"'
+
 -include $(KOBJS:.o=.d)
 
 deps:
@@ -80,9 +95,35 @@ test-kvm: kernel
 boottime: kernel
 	scripts/boottime.sh
 
+# The guest root file system: build/initramfs.cpio and build/rootfs.ext2
+# (rootfs/, scripts/mkrootfs.sh), with the guest test programs in /tests.
+rootfs: deps
+	$(MAKE) -C tests/guest
+	scripts/mkrootfs.sh
+
 run: deps
 	$(MAKE) kernel
-	INTERACTIVE=1 TIMEOUT=0 scripts/run-qemu.sh
+	$(MAKE) rootfs
+	INTERACTIVE=1 TIMEOUT=0 INITRD=$(BUILD)/initramfs.cpio APPEND="console=ttyS0 rdinit=/init" \
+		scripts/run-qemu.sh
+
+# tests/guest/ programs (static and dynamic) and shell scripts inside Skiff;
+# guest-test-linux runs the same suite on Debian's Linux kernel (the
+# reference the tests encode).
+guest-test: kernel
+	tests/guest-run.sh
+guest-test-linux:
+	LINUX=1 tests/guest-run.sh
+
+# virtio-blk + ext2: in-kernel disk self-tests on both transports (two boots
+# each, e2fsck between) and the fsync-then-kill-QEMU crash test.
+disk-test: kernel
+	tests/disk-selftest.sh
+	tests/disk-crashtest.sh
+
+# libFuzzer on the ext2 parsing code for a fixed time (FUZZ_SECONDS, 20).
+fuzz:
+	tests/fuzz/run.sh
 
 # The KVM paravirtual path check takes a few seconds even on this host's
 # emulated KVM, so it is part of `make test` wherever /dev/kvm is usable.
@@ -90,6 +131,9 @@ test: deps
 	$(MAKE) kernel
 	$(MAKE) unit
 	$(MAKE) boot-matrix
+	$(MAKE) guest-test
+	$(MAKE) disk-test
+	$(MAKE) fuzz
 	@if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then $(MAKE) test-kvm; \
 	 else echo "test-kvm: SKIPPED, /dev/kvm is not usable here"; fi
 	@echo "make test: all passed"
