@@ -81,9 +81,7 @@ int procinfo_maps(pid_t pid, char *buf, size_t size)
 
 	if (!p)
 		return -ESRCH;
-	mm = __atomic_load_n(&p->mm, __ATOMIC_ACQUIRE);
-	if (mm && !mm_get_if_live(mm))
-		mm = NULL; /* execve or exit just replaced/freed it */
+	mm = process_mm_get(p);
 	process_put(p);
 	if (size)
 		buf[0] = 0;

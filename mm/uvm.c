@@ -364,26 +364,6 @@ void mm_put(struct mm *mm)
 	kfree(mm);
 }
 
-bool mm_get_if_live(struct mm *mm)
-{
-	struct mm *m;
-	bool ok = false;
-
-	spin_lock(&mm_list_lock);
-	list_for_each_entry(m, &mm_list, all) {
-		if (m == mm) {
-			s32 r = __atomic_load_n(&m->refcount, __ATOMIC_ACQUIRE);
-			while (r > 0 && !__atomic_compare_exchange_n(&m->refcount, &r, r + 1, false,
-								     __ATOMIC_ACQ_REL, __ATOMIC_ACQUIRE))
-				;
-			ok = r > 0;
-			break;
-		}
-	}
-	spin_unlock(&mm_list_lock);
-	return ok;
-}
-
 void vm_truncate_file(struct inode *ino, u64 size)
 {
 	u64 first = DIV_ROUND_UP(size, PAGE_SIZE); /* first page index to drop */

@@ -63,6 +63,10 @@ bool signal_pending(void);
  * write path: RLIMIT_FSIZE (1) -> SIGXFSZ + -EFBIG. */
 u64 task_rlimit(int resource);
 
+/* A counted reference to p's address space (mm_put it), or NULL when p
+ * has exited. */
+struct mm *process_mm_get(struct process *p);
+
 /* True when sig is ignored (SIG_IGN) or blocked by the current thread
  * (the tty layer's job-control checks). */
 bool current_signal_ignored_or_blocked(int sig);

@@ -27,10 +27,6 @@ struct mm *mm_create(void);                 /* empty user half, kernel half shar
 struct mm *mm_fork(struct mm *parent);      /* copy-on-write duplicate; NULL on ENOMEM */
 void mm_get(struct mm *mm);
 void mm_put(struct mm *mm);                 /* last put frees pages and tables */
-/* Reference mm only if it is still a live address space: for readers of
- * another process's mm pointer (/proc) that may race with execve/exit
- * freeing it. Returns false when it is gone. */
-bool mm_get_if_live(struct mm *mm);
 void mm_activate(struct mm *mm);            /* load its page tables on this CPU (irqs off ok) */
 u64 mm_cr3(struct mm *mm);
 

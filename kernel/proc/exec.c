@@ -466,8 +466,10 @@ int do_execve(const char *filename, char *const *kargv, char *const *kenvp, bool
 			futex_wake(addr, false, 1, ~0u);
 		t->clear_child_tid = 0;
 	}
+	u64 lf = spin_lock_irqsave(&proc_lock); /* see exit.c: /proc readers */
 	struct mm *old = p->pub.mm;
 	p->pub.mm = mm;
+	spin_unlock_irqrestore(&proc_lock, lf);
 	arch_activate_mm(mm);
 	vfork_release(p);
 	if (old)

@@ -108,9 +108,14 @@ __noreturn void do_exit(int code)
 		p->pub.files = NULL;
 		p->pub.fs = NULL;
 		vfork_release(p);
-		if (p->pub.mm)
-			mm_put(p->pub.mm);
+		/* Unpublish under proc_lock before the put: /proc readers take
+		 * their reference under the same lock (procinfo.c get_vm). */
+		f = spin_lock_irqsave(&proc_lock);
+		struct mm *mm = p->pub.mm;
 		p->pub.mm = NULL;
+		spin_unlock_irqrestore(&proc_lock, f);
+		if (mm)
+			mm_put(mm);
 
 		f = spin_lock_irqsave(&proc_lock);
 		if (p == init_proc)

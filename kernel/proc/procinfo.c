@@ -64,18 +64,29 @@ static void sig_sets(struct proc_ext *p, u64 *ign, u64 *cgt)
 
 /* Memory figures of pid's address space (zeros for zombies). The mm lock
  * needs interrupts on, so this runs before proc_lock is taken. */
+/* A reference to p's address space, or NULL (exited, or a kernel
+ * process). exec and exit swap p->mm under proc_lock before they drop
+ * their reference, so the one taken here is never to a freed mm. */
+struct mm *process_mm_get(struct process *pp)
+{
+	struct mm *mm;
+	u64 f = spin_lock_irqsave(&proc_lock);
+
+	mm = px(pp)->zombie ? NULL : pp->mm;
+	if (mm)
+		mm_get(mm);
+	spin_unlock_irqrestore(&proc_lock, f);
+	return mm;
+}
+
 static void get_vm(pid_t pid, struct vm_stats *st)
 {
-	struct mm *mm = NULL;
-	u64 f = spin_lock_irqsave(&proc_lock);
-	struct proc_ext *p = proc_lookup(pid);
+	struct process *p = process_get(pid);
+	struct mm *mm = p ? process_mm_get(p) : NULL;
 
 	memset(st, 0, sizeof(*st));
-	if (p && !p->zombie && p->pub.mm) {
-		mm = p->pub.mm;
-		mm_get(mm);
-	}
-	spin_unlock_irqrestore(&proc_lock, f);
+	if (p)
+		process_put(p);
 	if (mm) {
 		vm_get_stats(mm, st);
 		mm_put(mm);
