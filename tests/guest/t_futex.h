@@ -117,4 +117,41 @@ static inline int wait_asleep(pid_t tid)
 	return 0;
 }
 
+/* A thread that makes one futex wait call and records its result. */
+struct waiter {
+	pthread_t th;
+	_Atomic pid_t tid;
+	unsigned *uaddr;
+	int op;
+	unsigned val, bitset;
+	const struct timespec *ts;
+	long ret;
+	_Atomic int done;
+};
+
+static inline void *waiter_fn(void *arg)
+{
+	struct waiter *w = arg;
+	w->tid = t_gettid();
+	w->ret = fx(w->uaddr, w->op, w->val, w->ts, NULL, w->bitset);
+	w->done = 1;
+	return NULL;
+}
+
+/* Start w waiting with op on uaddr (expected value val; w->ts as set by
+ * the caller) and return once it sleeps in the kernel. */
+static inline void start_waiter(struct waiter *w, unsigned *uaddr, int op, unsigned val, unsigned bitset)
+{
+	w->uaddr = uaddr;
+	w->op = op;
+	w->val = val;
+	w->bitset = bitset;
+	w->done = 0;
+	w->tid = 0;
+	pthread_create(&w->th, NULL, waiter_fn, w);
+	while (!w->tid)
+		sched_yield();
+	wait_asleep(w->tid);
+}
+
 #endif

@@ -27,24 +27,6 @@ static long sys_get(int pid, void **h, size_t *len)
 	return r < 0 ? -errno : r;
 }
 
-struct waiter {
-	pthread_t th;
-	_Atomic pid_t tid;
-	unsigned *uaddr;
-	unsigned val;
-	long ret;
-	_Atomic int done;
-};
-static void *waiter_fn(void *arg)
-{
-	struct waiter *w = arg;
-	w->tid = t_gettid();
-	/* Shared wait: the kernel's robust wake is shared. */
-	w->ret = fx(w->uaddr, FUTEX_WAIT, w->val, NULL, NULL, 0);
-	w->done = 1;
-	return NULL;
-}
-
 static _Atomic pid_t dier_tid;
 static _Atomic int dier_pending, dier_go;
 /* Registers our own list holding locks[0..2] (and maybe a pending op) and
@@ -97,18 +79,9 @@ static void raw_walk(void)
 	pthread_create(&t, NULL, dier, NULL);
 	while (!dier_tid)
 		sched_yield();
-	w0.uaddr = &locks[0].word;
-	w0.val = locks[0].word;
-	pthread_create(&w0.th, NULL, waiter_fn, &w0);
-	while (!w0.tid)
-		sched_yield();
-	wait_asleep(w0.tid);
-	w3.uaddr = &locks[3].word;
-	w3.val = locks[3].word;
-	pthread_create(&w3.th, NULL, waiter_fn, &w3);
-	while (!w3.tid)
-		sched_yield();
-	wait_asleep(w3.tid);
+	/* Shared waits: the kernel's robust wake is shared. */
+	start_waiter(&w0, &locks[0].word, FUTEX_WAIT, locks[0].word, 0);
+	start_waiter(&w3, &locks[3].word, FUTEX_WAIT, locks[3].word, 0);
 	CHECK(!w0.done && !w3.done);
 	dier_go = 1;
 	pthread_join(t, NULL);   /* returns after the robust walk */

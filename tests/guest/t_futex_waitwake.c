@@ -9,40 +9,6 @@
 static _Atomic unsigned word;
 static unsigned word2;
 
-struct waiter {
-	pthread_t th;
-	_Atomic pid_t tid;
-	unsigned *uaddr;
-	int op;
-	unsigned val, bitset;
-	const struct timespec *ts;
-	long ret;
-	_Atomic int done;
-};
-
-static void *waiter_fn(void *arg)
-{
-	struct waiter *w = arg;
-	w->tid = t_gettid();
-	w->ret = fx(w->uaddr, w->op, w->val, w->ts, NULL, w->bitset);
-	w->done = 1;
-	return NULL;
-}
-
-static void start_waiter(struct waiter *w, unsigned *uaddr, int op, unsigned val, unsigned bitset)
-{
-	w->uaddr = uaddr;
-	w->op = op;
-	w->val = val;
-	w->bitset = bitset;
-	w->done = 0;
-	w->tid = 0;
-	pthread_create(&w->th, NULL, waiter_fn, w);
-	while (!w->tid)
-		sched_yield();
-	wait_asleep(w->tid);
-}
-
 static _Atomic int spin_stop;
 static void *spinner(void *arg)
 {

@@ -9,33 +9,10 @@
 
 static unsigned a, b;
 
-struct waiter {
-	pthread_t th;
-	_Atomic pid_t tid;
-	unsigned *uaddr;
-	unsigned val;
-	long ret;
-	_Atomic int done;
-};
-
-static void *waiter_fn(void *arg)
-{
-	struct waiter *w = arg;
-	w->tid = t_gettid();
-	w->ret = fx(w->uaddr, FUTEX_WAIT_PRIVATE, w->val, NULL, NULL, 0);
-	w->done = 1;
-	return NULL;
-}
-
 static void start(struct waiter *w, unsigned *uaddr, unsigned val)
 {
 	memset(w, 0, sizeof(*w));
-	w->uaddr = uaddr;
-	w->val = val;
-	pthread_create(&w->th, NULL, waiter_fn, w);
-	while (!w->tid)
-		sched_yield();
-	wait_asleep(w->tid);
+	start_waiter(w, uaddr, FUTEX_WAIT_PRIVATE, val, 0);
 }
 
 /* Apply with no waiters; return the new *b; check the return is 0. */
