@@ -272,12 +272,61 @@ static void signals(void)
 	signal(SIGUSR1, SIG_DFL);
 }
 
+/* An absolute CLOCK_REALTIME deadline follows the wall clock: setting the
+ * clock past it (clock_settime) ends the wait with ETIMEDOUT at once; a
+ * CLOCK_MONOTONIC deadline does not move. Needs CAP_SYS_TIME (root). */
+static void realtime_jump(void)
+{
+	static unsigned word;
+	struct waiter w = { 0 };
+	struct timespec rt, dl;
+
+	clock_gettime(CLOCK_REALTIME, &rt);
+	dl = ns_ts(now_ns(CLOCK_REALTIME) + 30000000000ull); /* now + 30 s */
+	w.ts = &dl;
+	start_waiter(&w, &word, FUTEX_WAIT_BITSET_PRIVATE | FUTEX_CLOCK_REALTIME, 0, ~0u);
+	uint64_t t0 = now_ns(CLOCK_MONOTONIC);
+	struct timespec ahead = rt;
+	ahead.tv_sec += 60;
+	if (clock_settime(CLOCK_REALTIME, &ahead) != 0) {
+		printf("%s: clock_settime not permitted (%d), wall-clock jump not checked\n", t_name, errno);
+		fx(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0);
+		pthread_join(w.th, NULL);
+		return;
+	}
+	pthread_join(w.th, NULL);
+	uint64_t waited = now_ns(CLOCK_MONOTONIC) - t0;
+	/* Put the clock back where it would have been. */
+	struct timespec back = ns_ts(now_ns(CLOCK_REALTIME) - 60000000000ull);
+	clock_settime(CLOCK_REALTIME, &back);
+	CHECK_RET(w.ret, -ETIMEDOUT);
+	CHECK(waited < 10000000000ull); /* far sooner than the 30 s asked */
+
+	/* The same jump does not end a CLOCK_MONOTONIC absolute wait. */
+	struct waiter m = { 0 };
+	dl = ns_ts(now_ns(CLOCK_MONOTONIC) + 30000000000ull);
+	m.ts = &dl;
+	start_waiter(&m, &word, FUTEX_WAIT_BITSET_PRIVATE, 0, ~0u);
+	clock_gettime(CLOCK_REALTIME, &rt);
+	ahead = rt;
+	ahead.tv_sec += 60;
+	clock_settime(CLOCK_REALTIME, &ahead);
+	sleep_ms(100);
+	CHECK(!m.done);
+	back = ns_ts(now_ns(CLOCK_REALTIME) - 60000000000ull);
+	clock_settime(CLOCK_REALTIME, &back);
+	CHECK_RET(fx(&word, FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 1);
+	pthread_join(m.th, NULL);
+	CHECK_RET(m.ret, 0);
+}
+
 int main(void)
 {
 	checks();
 	timeouts();
 	wakes();
 	op393();
+	realtime_jump();
 	signals();
 	return t_done();
 }
