@@ -174,7 +174,7 @@ int proc_gen(const struct proc_node *n, char *buf, size_t size)
 	case GEN_NGROUPS_MAX: return snprintf(buf, size, "65536\n");
 	case GEN_BOOT_ID: return boot_id_text(buf, size);
 	case GEN_UUID: return uuid_text(buf, size, rng_next(), rng_next());
-	case GEN_THREADS_MAX: return snprintf(buf, size, "%llu\n", (unsigned long long)(mm_total_pages() / 8));
+	case GEN_THREADS_MAX: return snprintf(buf, size, "%llu\n", (unsigned long long)procinfo_threads_max());
 	case GEN_CAP_LAST_CAP: return snprintf(buf, size, "40\n");
 	case GEN_PIPE_MAX: return snprintf(buf, size, "1048576\n");
 	case GEN_FILE_MAX: return snprintf(buf, size, "9223372036854775807\n");

@@ -1,5 +1,7 @@
 /* sysfs: a small read-only tree with what user space asks for first:
- * /sys/devices/system/cpu/{online,possible,present,kernel_max}. One shared
+ * /sys/devices/system/cpu/{online,possible,present,kernel_max} and a
+ * cpuN directory per CPU (cpuN/online for N > 0, as on x86 Linux, where
+ * the boot CPU cannot go offline). One shared
  * instance (a pinned tmpfs-style tree filled at creation). */
 #include "../fs.h"
 #include <skiff/smp.h>
@@ -9,7 +11,8 @@
 
 static struct super_block *sys_sb;
 
-/* Make dirs along path under root and a file with text at its end. [ns] held. */
+/* Make dirs along path under root and a file with text at its end (text
+ * NULL: path names a directory). [ns] held. */
 static void add_file(const char *path, const char *text)
 {
 	char comp[NAME_MAX + 1];
@@ -25,10 +28,11 @@ static void add_file(const char *path, const char *text)
 		d = d_lookup(dir, comp, len);
 		if (IS_ERR(d)) {
 			d = NULL;
-			if (vfs_create_in(dir, comp, slash ? (S_IFDIR | 0755) : (S_IFREG | 0444), 0, NULL, &d))
+			bool is_dir = slash || !text;
+			if (vfs_create_in(dir, comp, is_dir ? (S_IFDIR | 0755) : (S_IFREG | 0444), 0, NULL, &d))
 				break;
 			d->inode->uid = d->inode->gid = 0;
-			if (!slash) {
+			if (!is_dir) {
 				struct file *f = file_alloc(d->inode->fops, O_WRONLY);
 				if (f) {
 					f->inode = d->inode;
@@ -70,6 +74,15 @@ static struct super_block *sysfs_get_sb(const char *source, u32 flags, const voi
 	add_file("devices/system/cpu/possible", range);
 	add_file("devices/system/cpu/present", range);
 	add_file("devices/system/cpu/kernel_max", max);
+	for (unsigned cpu = 0; cpu < (n ? n : 1); cpu++) {
+		char path[48];
+		snprintf(path, sizeof(path), "devices/system/cpu/cpu%u", cpu);
+		add_file(path, NULL);
+		if (cpu) {
+			snprintf(path, sizeof(path), "devices/system/cpu/cpu%u/online", cpu);
+			add_file(path, "1\n");
+		}
+	}
 	add_file("kernel/mm/transparent_hugepage/enabled", "always madvise [never]\n");
 	fs_mutex_unlock(&vfs_ns_lock);
 	sys_sb->flags |= SB_FIXED;

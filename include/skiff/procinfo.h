@@ -20,6 +20,9 @@ int procinfo_maps(pid_t pid, char *buf, size_t size);               /* mm/ */
 /* Fill pids[] with live thread-group ids (ascending); returns the count. */
 int procinfo_pids(pid_t *pids, int max);
 int procinfo_tids(pid_t pid, pid_t *tids, int max);
+/* /proc/sys/kernel/threads-max: the most threads clone() creates system-wide
+ * (kernel/proc/fork.c), as Linux sizes it: kernel stacks at most 1/8 of RAM. */
+u64 procinfo_threads_max(void);
 /* fd numbers open in pid, ascending; returns count or -ESRCH. */
 int procinfo_fds(pid_t pid, int *fds, int max);
 /* Path of an open descriptor (for readlink /proc/P/fd/N). */

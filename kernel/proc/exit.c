@@ -88,6 +88,7 @@ __noreturn void do_exit(int code)
 	u64 now = clock_monotonic_ns();
 	p->dead_utime_ns += th->sum_exec + (now > th->exec_start ? now - th->exec_start : 0);
 	bool last = --p->nr_threads == 0;
+	nr_threads_all--;
 	bool leader = t->pub.tid == p->pub.pid;
 	if (!leader) {
 		list_del(&t->thread_link);

@@ -10,6 +10,7 @@
 #include <skiff/errno.h>
 #include <skiff/mm.h>
 #include <skiff/printk.h>
+#include <skiff/procinfo.h>
 #include <skiff/string.h>
 #include <skiff/syscall.h>
 #include <skiff/time.h>
@@ -41,6 +42,18 @@ static char *kdup(const char *s, u32 len)
 	if (d)
 		memcpy(d, s, len);
 	return d;
+}
+
+int nr_threads_all;
+
+/* Linux's max_threads: RAM / (THREAD_SIZE * 8) with 16 KiB kernel stacks
+ * (KSTACK_PAGES), within [20, FUTEX_TID_MASK]. Past it clone() fails with
+ * EAGAIN for every user, root included, before memory runs out. */
+u64 procinfo_threads_max(void)
+{
+	u64 n = mm_total_pages() / (KSTACK_PAGES * 8);
+
+	return n < 20 ? 20 : n > 0x3fffffff ? 0x3fffffff : n;
 }
 
 /* Threads owned by uid across all processes. [P] */
@@ -153,7 +166,8 @@ static long do_clone(struct clone_req *r)
 		return -EINVAL;
 
 	u64 f = spin_lock_irqsave(&proc_lock);
-	bool over = cp->pub.uid != 0 && threads_of_user(cp->pub.uid) >= cp->rlim[RLIMIT_NPROC].rlim_cur;
+	bool over = (cp->pub.uid != 0 && threads_of_user(cp->pub.uid) >= cp->rlim[RLIMIT_NPROC].rlim_cur) ||
+		    (u64)nr_threads_all >= procinfo_threads_max();
 	bool dying = cp->group_exiting;
 	spin_unlock_irqrestore(&proc_lock, f);
 	if (over)
@@ -238,6 +252,7 @@ static long do_clone(struct clone_req *r)
 	__atomic_add_fetch(&np->refcount, 1, __ATOMIC_RELAXED);
 	list_add_tail(&t->thread_link, &np->threads);
 	np->nr_threads++;
+	nr_threads_all++;
 	task_hash_add(t);
 	spin_unlock_irqrestore(&proc_lock, f);
 
@@ -249,6 +264,7 @@ static long do_clone(struct clone_req *r)
 		f = spin_lock_irqsave(&proc_lock);
 		t->exited = true;
 		np->nr_threads--;
+		nr_threads_all--;
 		list_del(&t->thread_link);
 		task_hash_del(t);
 		if (!thread) {

@@ -40,6 +40,8 @@
 #endif
 
 extern spinlock_t proc_lock;
+/* Threads made by clone/fork and not yet exited, all processes. [P] */
+extern int nr_threads_all;
 
 static inline u64 sigmask(int sig) { return 1ull << (sig - 1); }
 #define SIG_KERNEL_ONLY (sigmask(SIGKILL) | sigmask(SIGSTOP))

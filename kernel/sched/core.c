@@ -12,6 +12,9 @@
  *     A woken thread is placed at most 3 ms behind the queue's min_vruntime
  *     and preempts the running one if it is 1 ms of vruntime behind it.
  *   - PI futexes raise a thread's effective priority (sched_set_effective_prio).
+ *   - RT bandwidth (Linux's sched_rt_runtime_us): RT threads get 950 ms of
+ *     each 1 s period per CPU; past that the CPU's RT threads wait for the
+ *     next period, so fair threads cannot starve for good.
  *   Preemption: a slice timer (armed only while someone else is waiting for
  *   the CPU: an idle or lone thread gets no tick) and wakeups of more urgent
  *   threads set NEED_RESCHED; the interrupt return path and preempt_enable()
@@ -90,9 +93,52 @@ static void update_curr_at(struct rq *rq, u64 now)
 
 	if (!c || c == rq->idle)
 		return;
-	if (now > c->exec_start)
+	if (now > c->exec_start) {
 		runqueue_account(&rq->q, c, now - c->exec_start);
+		if (c->prio > 0)
+			rq->rt_time += now - c->exec_start;
+	}
 	c->exec_start = now;
+}
+
+/* Start the RT periods that ended by now (each forgives up to one runtime
+ * of RT time, as Linux's period timer) and decide whether the CPU's RT
+ * threads are throttled. [l] */
+static void rt_update(struct rq *rq, u64 now)
+{
+	if (now >= rq->rt_period_end) {
+		u64 n = (now - rq->rt_period_end) / SCHED_RT_PERIOD_NS + 1;
+		u64 credit = n * SCHED_RT_RUNTIME_NS;
+		rq->rt_time = rq->rt_time > credit ? rq->rt_time - credit : 0;
+		rq->rt_period_end = rq->rt_period_end ? rq->rt_period_end + n * SCHED_RT_PERIOD_NS
+						      : now + SCHED_RT_PERIOD_NS;
+	}
+	rq->rt_throttled = rq->rt_time >= SCHED_RT_RUNTIME_NS;
+}
+
+/* The RT budget or period ran out: account, decide, pick again. */
+static void rt_timer_expired(struct timer *tm)
+{
+	struct rq *rq = container_of(tm, struct rq, rt_timer);
+
+	spin_lock(&rq->lock);
+	u64 now = clock_monotonic_ns();
+	update_curr_at(rq, now);
+	rt_update(rq, now);
+	spin_unlock(&rq->lock);
+	resched_cpu(rq->cpu);
+}
+
+/* Arm rq's RT timer for the thread about to run: the period end while
+ * throttled, the end of the budget for an RT thread. [l] */
+static void program_rt(struct rq *rq, struct thread *next, u64 now)
+{
+	if (rq->rt_throttled)
+		timer_arm(&rq->rt_timer, rq->rt_period_end);
+	else if (next->prio > 0)
+		timer_arm(&rq->rt_timer, now + (SCHED_RT_RUNTIME_NS - rq->rt_time));
+	else if (timer_pending(&rq->rt_timer))
+		timer_cancel(&rq->rt_timer);
 }
 
 static void update_curr(struct rq *rq)
@@ -329,13 +375,15 @@ static void __schedule(bool preempt)
 		}
 		prev->requeue_tail = false;
 	}
-	next = runqueue_peek(&rq->q);
+	rt_update(rq, now);
+	next = rq->rt_throttled ? runqueue_peek_fair(&rq->q) : runqueue_peek(&rq->q);
 	if (next)
 		runqueue_dequeue(&rq->q, next);
 	else
 		next = rq->idle;
 	next->exec_start = now;
 	program_slice(rq, next, now);
+	program_rt(rq, next, now);
 
 	if (next == prev) {
 		spin_unlock(&rq->lock);
@@ -356,9 +404,15 @@ static void __schedule(bool preempt)
 	arch_irq_restore(f);
 }
 
+/* Dead detached threads wait on rq->reap for someone to free their stacks.
+ * The idle loop does; so does every voluntary schedule() that returns with
+ * interrupts on, or a busy CPU (never idle) that keeps making and ending
+ * threads would pile them up until memory runs out. */
 void schedule(void)
 {
 	__schedule(false);
+	if (READ_ONCE(this_rq()->reap) && arch_irqs_enabled())
+		idle_reap(this_rq());
 }
 
 void preempt_schedule(void)
@@ -718,6 +772,7 @@ void sched_init_cpu(void)
 	runqueue_init(&rq->q);
 	rq->cpu = cpu;
 	timer_init(&rq->slice_timer, slice_expired);
+	timer_init(&rq->rt_timer, rt_timer_expired);
 	if (current) {
 		idle = thread_alloc(idle_thread_fn, NULL, "idle");
 		if (!idle)

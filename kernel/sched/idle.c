@@ -14,7 +14,7 @@
 
 static bool has_work(struct rq *rq)
 {
-	return (READ_ONCE(rq->flags) & RQ_NEED_RESCHED) || runqueue_nr(&rq->q) > 0;
+	return (READ_ONCE(rq->flags) & RQ_NEED_RESCHED) || rq_nr_runnable(rq) > 0;
 }
 
 __noreturn void sched_idle_loop(void)

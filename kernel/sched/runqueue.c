@@ -77,6 +77,11 @@ struct thread *runqueue_peek(const struct runqueue *q)
 	return NULL;
 }
 
+struct thread *runqueue_peek_fair(const struct runqueue *q)
+{
+	return list_empty(&q->fair) ? NULL : list_first_entry(&q->fair, struct thread, rq_link);
+}
+
 void runqueue_account(struct runqueue *q, struct thread *t, u64 delta_ns)
 {
 	t->sum_exec += delta_ns;

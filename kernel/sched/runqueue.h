@@ -24,6 +24,11 @@ struct runqueue {
 #define SCHED_MIN_GRAN_NS      750000ull  /* shortest fair slice */
 #define SCHED_WAKEUP_GRAN_NS  1000000ull  /* vruntime lead a waker needs to preempt */
 #define SCHED_RR_SLICE_NS   100000000ull  /* SCHED_RR time slice */
+/* RT bandwidth, as Linux's sched_rt_period_us / sched_rt_runtime_us: RT
+ * threads may run 95% of each 1 s period on a CPU; then that CPU's RT
+ * threads wait for the next period (fair threads, or idle, run meanwhile). */
+#define SCHED_RT_PERIOD_NS  1000000000ull
+#define SCHED_RT_RUNTIME_NS  950000000ull
 #define NICE_0_WEIGHT 1024
 
 void runqueue_init(struct runqueue *q);
@@ -33,6 +38,8 @@ void runqueue_enqueue(struct runqueue *q, struct thread *t, bool head);
 void runqueue_dequeue(struct runqueue *q, struct thread *t);
 /* Most urgent queued thread, or NULL. */
 struct thread *runqueue_peek(const struct runqueue *q);
+/* Most urgent queued fair thread, or NULL (RT threads are throttled). */
+struct thread *runqueue_peek_fair(const struct runqueue *q);
 static inline u32 runqueue_nr(const struct runqueue *q) { return q->nr_rt + q->nr_fair; }
 
 /* Charge delta_ns of CPU time to t (weighted for fair threads) and advance

@@ -19,6 +19,10 @@ struct rq {
 	unsigned cpu;                   /* [I] */
 	bool online;                    /* [I] after sched_init_cpu */
 	struct timer slice_timer;       /* [c] */
+	u64 rt_time;                    /* [l] RT run time charged in this period */
+	u64 rt_period_end;              /* [l] end of the current RT period (ns) */
+	bool rt_throttled;              /* [l] RT budget spent: RT threads wait */
+	struct timer rt_timer;          /* [c] end of the RT budget or period */
 	struct thread *reap;            /* [l] dead detached threads to free */
 	struct idle_stats stats;        /* [c] (ipis_* written by wakers: [a]) */
 };
@@ -40,6 +44,12 @@ extern u64 haltpoll_force_ns;
 void haltpoll_init_cpu(void);                 /* per CPU at bring-up: host poll control */
 void haltpoll_start_cpu(struct haltpoll *h);  /* idle loop start: initial window */
 void haltpoll_adjust(struct haltpoll *h, u64 block_ns);
+
+/* Queued threads rq may run now (throttled RT threads do not count). */
+static inline u32 rq_nr_runnable(const struct rq *rq)
+{
+	return READ_ONCE(rq->rt_throttled) ? READ_ONCE(rq->q.nr_fair) : runqueue_nr(&rq->q);
+}
 
 void idle_reap(struct rq *rq);
 bool sched_steal(struct rq *rq);
