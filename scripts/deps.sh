@@ -2,12 +2,13 @@
 # shellcheck disable=SC2206 # package lists split on spaces on purpose
 # Check (and, as root, install) the Debian 12 packages Skiff's build and tests use.
 #
-# Usage: scripts/deps.sh [group...]      groups: build qemu rootfs sanitize all (default)
+# Usage: scripts/deps.sh [group...]      groups: build qemu rootfs sanitize stress all (default)
 #
 #   build     gcc make binutils python3 file
 #   qemu      qemu-system-x86 (qemu-system-x86_64, qboot.rom) qemu-utils
 #   rootfs    cpio busybox-static e2fsprogs mtools
 #   sanitize  clang libclang-rt-14-dev (ASan/UBSan/libFuzzer runtimes for clang)
+#   stress    stress-ng (copied into the guest image: rootfs/stress.list)
 #
 # A package counts as present when dpkg lists it installed and the files the
 # build uses from it exist. Missing packages are installed with
@@ -24,8 +25,9 @@ declare -A GROUP=(
 	[qemu]="qemu-system-x86 qemu-utils"
 	[rootfs]="cpio busybox-static e2fsprogs mtools"
 	[sanitize]="clang libclang-rt-14-dev"
+	[stress]="stress-ng"
 )
-ORDER="build qemu rootfs sanitize"
+ORDER="build qemu rootfs sanitize stress"
 
 # probe PKG: succeed when what the build uses from PKG is on this machine.
 probe() {

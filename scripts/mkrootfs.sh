@@ -10,7 +10,8 @@
 #
 # The tree holds: busybox (busybox-static) at /bin/busybox with a symlink to it
 # for every applet (`busybox --list-full`); the host files named in
-# rootfs/binaries.list (and rootfs/extra.list with EXTRA=1) at the same paths,
+# rootfs/binaries.list and rootfs/stress.list (and rootfs/extra.list with
+# EXTRA=1) at the same paths,
 # each with every shared library ldd resolves for it and the ELF interpreter
 # /lib64/ld-linux-x86-64.so.2; rootfs/files/ copied verbatim; rootfs/init as
 # /init; the guest test programs from build/guest/ in /tests/bin/ (debug
@@ -143,6 +144,7 @@ install_list() {
 
 install_list "$ROOT/rootfs/binaries.list" 1
 [ "$EXTRA" != 1 ] || install_list "$ROOT/rootfs/extra.list" 0
+install_list "$ROOT/rootfs/stress.list" 0
 # Every dynamically linked program needs the interpreter at this path.
 copy_file /lib64/ld-linux-x86-64.so.2
 
