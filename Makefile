@@ -95,6 +95,13 @@ test-kvm: kernel
 boottime: kernel
 	scripts/boottime.sh
 
+# Futex benchmarks (bench/futex/run.sh): the same static binary booted as
+# /init on Skiff and on Debian's Linux (scripts/get-linux-guest.sh) with the
+# same QEMU flags, medians side by side with the ratio Skiff/Linux. Not a
+# test: it prints what it measured.
+bench: kernel
+	bench/futex/run.sh
+
 # The guest root file system: build/initramfs.cpio and build/rootfs.ext2
 # (rootfs/, scripts/mkrootfs.sh), with the guest test programs in /tests.
 rootfs: deps

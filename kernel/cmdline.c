@@ -12,6 +12,8 @@ static char buf[CMDLINE_MAX];      /* [I] after cmdline_init */
 static char raw_copy[CMDLINE_MAX]; /* [I] */
 static const char *names[MAX_WORDS], *values[MAX_WORDS]; /* [I] */
 static unsigned nwords;            /* [I] */
+static const char *init_args[MAX_WORDS]; /* [I] words after "--" */
+static unsigned ninit_args;        /* [I] */
 
 extern const struct cmdline_param __cmdline_params_start[], __cmdline_params_end[];
 
@@ -34,11 +36,24 @@ void cmdline_init(const char *raw)
 
 	strlcpy(raw_copy, raw ? raw : "", sizeof(raw_copy));
 	strlcpy(buf, raw_copy, sizeof(buf));
-	while (*p && nwords < MAX_WORDS) {
+	bool args = false; /* past "--": words for init */
+	while (*p && nwords < MAX_WORDS && ninit_args < MAX_WORDS) {
 		while (*p == ' ' || *p == '\t' || *p == '\n')
 			*p++ = 0;
 		if (!*p)
 			break;
+		if (args) {
+			init_args[ninit_args++] = p;
+			while (*p && *p != ' ' && *p != '\t' && *p != '\n')
+				p++;
+			continue;
+		}
+		if (p[0] == '-' && p[1] == '-' && (!p[2] || p[2] == ' ' || p[2] == '\t' || p[2] == '\n')) {
+			*p = 0;
+			p += 2; /* at the separator or the end */
+			args = true;
+			continue;
+		}
 		names[nwords] = p;
 		values[nwords] = "";
 		bool quoted = false;
@@ -102,6 +117,12 @@ const char *cmdline_get_nth(const char *name, unsigned n)
 }
 
 bool cmdline_has(const char *name) { return cmdline_get(name) != NULL; }
+
+unsigned cmdline_init_args(const char *const **words)
+{
+	*words = init_args;
+	return ninit_args;
+}
 
 u64 cmdline_get_u64(const char *name, u64 dflt)
 {

@@ -10,7 +10,9 @@
  *                     64 have returned to user space
  *   mutex4            one lock+unlock of a contended pthread_mutex shared
  *                     by 4 threads (total time / total operations)
- * Usage: futex_bench [scale]   (scale multiplies the iteration counts). */
+ * Usage: futex_bench [scale [reps]]   scale (1) multiplies the iteration
+ * counts; the whole set runs reps (1) times, each result printed each time
+ * (bench/futex/run.sh takes the medians). */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <limits.h>
@@ -163,6 +165,7 @@ static void *waiter_entry(void *arg)
 }
 
 static uint64_t wake_call, woken_sum;
+static int wake_reps;
 
 static double bench_wake64(void)
 {
@@ -172,6 +175,10 @@ static double bench_wake64(void)
 
 	if (reps < 1)
 		reps = 1;
+	wake_reps = reps;
+	wake_call = woken_sum = 0;
+	asleep = returned = 0;
+	wtid_n = 0;
 	gate = 0;
 	generation = 0;
 	for (int i = 0; i < NWAIT; i++)
@@ -240,8 +247,12 @@ static double bench_mutex4(void)
 
 int main(int argc, char **argv)
 {
+	int reps = 1;
+
 	if (argc > 1)
 		scale = atof(argv[1]);
+	if (argc > 2)
+		reps = atoi(argv[2]);
 	/* As /init of the benchmark initramfs: run in a child (init must not
 	 * exit), then power off. */
 	if (getpid() == 1) {
@@ -257,16 +268,18 @@ int main(int argc, char **argv)
 		return 0;
 	}
 run:
-	printf("bench: pingpong_rtt %.0f ns\n", bench_pingpong());
-	fflush(stdout);
-	printf("bench: wake_nowaiter %.0f ns\n", bench_wake_nowaiter());
-	fflush(stdout);
-	printf("bench: wake64 %.0f ns\n", bench_wake64());
-	printf("info: wake64: the FUTEX_WAKE call itself %.0f ns, %.1f woken per call\n",
-	       (double)wake_call / (20 * scale < 1 ? 1 : (int)(20 * scale)),
-	       (double)woken_sum / (20 * scale < 1 ? 1 : (int)(20 * scale)));
-	fflush(stdout);
-	printf("bench: mutex4 %.0f ns\n", bench_mutex4());
+	for (int rep = 0; rep < reps; rep++) {
+		printf("bench: pingpong_rtt %.0f ns\n", bench_pingpong());
+		fflush(stdout);
+		printf("bench: wake_nowaiter %.0f ns\n", bench_wake_nowaiter());
+		fflush(stdout);
+		printf("bench: wake64 %.0f ns\n", bench_wake64());
+		printf("info: wake64: the FUTEX_WAKE call itself %.0f ns, %.1f woken per call\n",
+		       (double)wake_call / wake_reps, (double)woken_sum / wake_reps);
+		fflush(stdout);
+		printf("bench: mutex4 %.0f ns\n", bench_mutex4());
+		fflush(stdout);
+	}
 	printf("bench: done\n");
 	fflush(stdout);
 	return 0;

@@ -24,5 +24,8 @@ bool cmdline_has(const char *name);
 u64 cmdline_get_u64(const char *name, u64 dflt);
 /* Iterate all occurrences: returns the value of the i-th occurrence or NULL. */
 const char *cmdline_get_nth(const char *name, unsigned i);
+/* The words after a lone "--", which are not options: as Linux, they are
+ * init's argv[1..]. Returns their count and sets *words. */
+unsigned cmdline_init_args(const char *const **words);
 
 #endif

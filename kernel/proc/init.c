@@ -104,8 +104,20 @@ static __noreturn void init_main(void *arg)
 	open_console();
 	vdso_init();
 
+	/* As Linux: the command line's words after "--" are argv[1..] (at
+	 * most MAX_INIT_ARGS, CONFIG_INIT_ENV_ARG_LIMIT's 32). */
+	enum { MAX_INIT_ARGS = 32 };
+	const char *const *args;
+	unsigned nargs = cmdline_init_args(&args);
+	const char *argv[MAX_INIT_ARGS + 2];
+	if (nargs > MAX_INIT_ARGS)
+		nargs = MAX_INIT_ARGS;
+	for (unsigned i = 0; i < nargs; i++)
+		argv[i + 1] = args[i];
+	argv[nargs + 1] = NULL;
+
 	for (int i = 0; i < req->npaths; i++) {
-		const char *argv[] = { req->paths[i], NULL };
+		argv[0] = req->paths[i];
 		int err = do_execve(req->paths[i], (char *const *)argv, (char *const *)envp, false, 0, 0);
 		if (err == 0) {
 			pr_info("init: running %s as pid %d", req->paths[i], p->pub.pid);
