@@ -123,10 +123,13 @@ guest-test-linux:
 	LINUX=1 tests/guest-run.sh
 
 # virtio-blk + ext2: in-kernel disk self-tests on both transports (two boots
-# each, e2fsck between) and the fsync-then-kill-QEMU crash test.
+# each, e2fsck between), the fsync-then-kill-QEMU crash test, and user space
+# on an ext2 root disk (root=/dev/vda, no initramfs): stress tree, debugfs and
+# e2fsck cross-checks, second-boot verify, a user-space crash test.
 disk-test: kernel
 	tests/disk-selftest.sh
 	tests/disk-crashtest.sh
+	tests/disk-root.sh
 
 # libFuzzer on the ext2 parsing code for a fixed time (FUZZ_SECONDS, 20).
 fuzz:

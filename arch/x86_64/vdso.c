@@ -1,11 +1,12 @@
 /* The vDSO and its vvar page.
  *
- * At boot (vdso_init, in init's context) the embedded image and one page of
- * clock parameters become two unnamed tmpfs files (O_TMPFILE), so every
- * process maps the same page-cache pages: the vvar page MAP_SHARED read-only
- * (the kernel updates it in place under a sequence count when the wall clock
- * is set), the image MAP_PRIVATE read+exec one page above it. execve asks
- * vdso_map() for the address it passes as AT_SYSINFO_EHDR.
+ * At boot (vdso_init, before root= is mounted over the boot tmpfs) the
+ * embedded image and one page of clock parameters become two unnamed tmpfs
+ * files (O_TMPFILE), so every process maps the same page-cache pages: the
+ * vvar page MAP_SHARED read-only (the kernel updates it in place under a
+ * sequence count when the wall clock is set), the image MAP_PRIVATE
+ * read+exec one page above it. execve asks vdso_map() for the address it
+ * passes as AT_SYSINFO_EHDR.
  *
  * With the TSC as clock source the vDSO answers the REALTIME, MONOTONIC,
  * MONOTONIC_RAW/COARSE, BOOTTIME and TAI clocks itself; with kvmclock (its
@@ -71,8 +72,9 @@ static struct file *make_file(const void *data, size_t len)
 	return f;
 }
 
-/* Once, from the init process before its first exec. Without it (no tmpfs
- * O_TMPFILE) processes simply get no vDSO. */
+/* Once, from kernel_start_user before the disk root (if any) is mounted
+ * and before init's first exec. Without it (no tmpfs O_TMPFILE) processes
+ * simply get no vDSO. */
 void vdso_init(void)
 {
 	static char zero[PAGE_SIZE];

@@ -47,6 +47,9 @@ static void refresh(struct inode *ino, struct ext2_inode_info *ei)
 	ino->gid = ext2_igid(ei);
 	ino->nlink = ei->raw.i_links_count;
 	ino->size = ext2_isize(ei);
+	/* st_blocks is i_blocks, as Linux's ext2: 512-byte sectors
+	 * allocated, indirect blocks included; holes count nothing. */
+	__atomic_store_n(&ino->blocks, (u64)ei->raw.i_blocks, __ATOMIC_RELAXED);
 	ino->atime = ns(ei->raw.i_atime);
 	ino->mtime = ns(ei->raw.i_mtime);
 	ino->ctime = ns(ei->raw.i_ctime);

@@ -102,7 +102,6 @@ static __noreturn void init_main(void *arg)
 	spin_unlock_irqrestore(&proc_lock, f);
 	struct task_ext *t = adopt_current(p, pid);
 	open_console();
-	vdso_init();
 
 	/* As Linux: the command line's words after "--" are argv[1..] (at
 	 * most MAX_INIT_ARGS, CONFIG_INIT_ENV_ARG_LIMIT's 32). */
@@ -153,6 +152,10 @@ void kernel_start_user(void)
 
 	random_init();
 	usermode_init_all_cpus();
+	/* The vDSO's backing files are O_TMPFILEs on the boot tmpfs: made
+	 * before root= can cover it with a disk file system that has no
+	 * O_TMPFILE (ext2), so a disk root still gets a vDSO. */
+	vdso_init();
 	block_init(); /* virtio-blk disks: vda, vdb, ... */
 	/* As Linux: rdinit= from the initramfs if it is there; otherwise
 	 * root= is mounted over "/" and init= or the default list runs. */
