@@ -67,6 +67,8 @@ struct ext2_inode_info {
 	struct ext2_inode raw;            /* [L] first 128 bytes of the disk inode */
 	struct list_head link;            /* [L] fs->inodes */
 	void *vfs_inode;                  /* [L] glue's inode, if any */
+	u64 ra_next;                      /* [L] block after the last read: a read
+					   * starting there is sequential */
 };
 
 static inline u64 ext2_isize(const struct ext2_inode_info *ei)

@@ -43,15 +43,28 @@ long ext2_read_locked(struct ext2_inode_info *ei, u64 off, void *buf, size_t len
 		return 0;
 	if (len > size - off)
 		len = (size_t)(size - off);
-	/* The blocks this read covers, plus a window beyond when the read
-	 * ends inside the file (sequential readers come back for it). */
+	/* Reads of the blocks this read covers go out READAHEAD_BLOCKS at a
+	 * time, the next window queued while the first half of the current
+	 * one is copied, so a large read keeps requests in flight to its end.
+	 * A sequential read (from the start of the file, or where the last
+	 * read ended) also queues half a window beyond: the reader comes back
+	 * for it. A random one reads only what it asked for. */
 	u64 first = off / fs->block_size, last_file = (size - 1) / fs->block_size;
-	u64 want = (off + len - 1) / fs->block_size - first + 1 + READAHEAD_BLOCKS / 2;
-	readahead(ei, first, MIN(want, last_file - first + 1));
+	u64 end = (off + len - 1) / fs->block_size + 1;
+	if (off == 0 || first == ei->ra_next || first + 1 == ei->ra_next)
+		end += READAHEAD_BLOCKS / 2;
+	end = MIN(end, last_file + 1);
+	ei->ra_next = (off + len - 1) / fs->block_size + 1;
+	u64 ra = first; /* next block to queue */
 	while (done < len) {
 		u64 pos = off + done;
 		u32 boff = (u32)(pos % fs->block_size), pb;
 		size_t n = MIN((size_t)(fs->block_size - boff), len - done);
+		if (ra < end && pos / fs->block_size + READAHEAD_BLOCKS / 2 >= ra) {
+			u64 k = MIN((u64)READAHEAD_BLOCKS, end - ra);
+			readahead(ei, ra, k);
+			ra += k;
+		}
 		err = ext2_bmap(ei, pos / fs->block_size, false, &pb, NULL);
 		if (err)
 			break;
