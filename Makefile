@@ -25,7 +25,7 @@ KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLER__
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel clean run test unit boot-matrix test-kvm boottime bench rootfs deps \
-	guest-test guest-test-linux disk-test fuzz
+	guest-test guest-test-linux disk-test fuzz disk-bench
 
 all: kernel
 kernel: $(BUILD)/skiff.elf
@@ -92,8 +92,21 @@ boot-matrix: kernel
 test-kvm: kernel
 	tests/kvm-paths.sh
 
+# Boot-time tables (not tests: they print what they measured):
+# scripts/boottime.sh, PVH entry to the scheduler (exit right after), and
+# scripts/boottime-root.sh, QEMU start to user space from an initramfs and
+# from a virtio-blk ext2 root, Skiff and Debian's Linux, q35 and microvm,
+# with a chart in build/boottime-root.png.
 boottime: kernel
+	$(MAKE) rootfs
 	scripts/boottime.sh
+	scripts/boottime-root.sh
+
+# File I/O on a virtio-blk ext2 root, Skiff and Debian's Linux: sequential
+# write and read, 4 KiB random reads; medians and Skiff/Linux ratios.
+disk-bench: kernel
+	$(MAKE) rootfs
+	scripts/disk-bench.sh
 
 # Futex benchmarks (bench/futex/run.sh): the same static binary booted as
 # /init on Skiff and on Debian's Linux (scripts/get-linux-guest.sh) with the

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2054 # commas inside QEMU option values are intended
 # Skiff with its root file system on a virtio-blk disk (root=/dev/vda rw,
 # no initramfs), running user-space programs against ext2:
 #
