@@ -495,11 +495,13 @@ SYSCALL_DEFINE(169, reboot)
 	case CMD_RESTART:
 		pr_info("reboot: restarting system");
 		vfs_shutdown_all();
+		sched_print_stats();
 		arch_reboot();
 	case CMD_HALT:
 	case CMD_POWER_OFF:
 		pr_info("reboot: %s", cmd == CMD_HALT ? "system halted" : "power down");
 		vfs_shutdown_all();
+		sched_print_stats();
 		arch_power_off();
 	default:
 		return -EINVAL;
