@@ -61,6 +61,67 @@ void proc_reparent_children(struct proc_ext *p)
 		wake_up_all(&init_proc->child_wq);
 }
 
+/* POSIX orphaned process groups (Linux's kill_orphaned_pgrp). A group is
+ * orphaned when no member other than `ignore` (exiting) has a parent in
+ * another group of the same session; neither init nor `ignore` counts as
+ * such a parent. [P] */
+static bool pgrp_orphaned_without(pid_t pgid, struct proc_ext *ignore)
+{
+	struct proc_ext *q;
+
+	list_for_each_entry(q, &all_procs, all_link) {
+		struct process *par = q->pub.parent;
+		if (q == ignore || q->zombie || q->pub.pgid != pgid || !par || par->pid == 1 ||
+		    par == &ignore->pub)
+			continue;
+		if (par->pgid != pgid && par->sid == q->pub.sid)
+			return false;
+	}
+	return true;
+}
+
+static bool pgrp_has_stopped(pid_t pgid)
+{
+	struct proc_ext *q;
+
+	list_for_each_entry(q, &all_procs, all_link)
+		if (!q->zombie && q->pub.pgid == pgid && q->stopped)
+			return true;
+	return false;
+}
+
+/* A group that becomes orphaned while it has stopped members gets SIGHUP
+ * then SIGCONT, or nothing could ever continue them. */
+static void hup_orphaned(pid_t pgid, struct proc_ext *exiting)
+{
+	if (!pgrp_orphaned_without(pgid, exiting) || !pgrp_has_stopped(pgid))
+		return;
+	struct proc_ext *q;
+	list_for_each_entry(q, &all_procs, all_link) {
+		if (q->zombie || q->pub.pgid != pgid)
+			continue;
+		siginfo_t hup = { .si_signo = SIGHUP, .si_code = SI_KERNEL };
+		siginfo_t cont = { .si_signo = SIGCONT, .si_code = SI_KERNEL };
+		send_signal_info(NULL, q, SIGHUP, &hup);
+		send_signal_info(NULL, q, SIGCONT, &cont);
+	}
+}
+
+/* p is exiting: its own group (if p's parent was what kept it joined to
+ * the session) and its children's groups (p was their link). Before the
+ * children move to init. [P] */
+static void kill_orphaned_pgrps(struct proc_ext *p)
+{
+	struct process *par = p->pub.parent;
+	struct proc_ext *c;
+
+	if (par && par->pgid != p->pub.pgid && par->sid == p->pub.sid)
+		hup_orphaned(p->pub.pgid, p);
+	list_for_each_entry(c, &p->children, sibling)
+		if (c->pub.pgid != p->pub.pgid && c->pub.sid == p->pub.sid)
+			hup_orphaned(c->pub.pgid, p);
+}
+
 static void reap(struct proc_ext *c);
 
 __noreturn void do_exit(int code)
@@ -121,6 +182,7 @@ __noreturn void do_exit(int code)
 		f = spin_lock_irqsave(&proc_lock);
 		if (p == init_proc)
 			panic("Attempted to kill init! exitcode=0x%08x", p->group_exit_code);
+		kill_orphaned_pgrps(p);
 		proc_reparent_children(p);
 		p->zombie = true;
 		int st = p->group_exit_code;

@@ -1038,20 +1038,72 @@ static void t_group_kill(void)
 	CHECK_RET(kill(-99999, SIGUSR1), -1, ESRCH);
 }
 
+/* A process group orphaned while one of its members is stopped gets
+ * SIGHUP and SIGCONT (POSIX; Linux's kill_orphaned_pgrp): a stopped
+ * grandchild whose parent exits wakes up to its SIGHUP handler. */
+static int orphan_pipe[2];
+static void on_orphan_hup(int sig)
+{
+	(void)sig;
+	if (write(orphan_pipe[1], "H", 1) != 1)
+		_exit(3);
+	_exit(0);
+}
+
+static void t_orphaned_pgrp(void)
+{
+	CHECK_OK(pipe(orphan_pipe));
+	fflush(stdout);
+	pid_t c = fork();
+	if (c == 0) {
+		setpgid(0, 0);
+		pid_t g = fork();
+		if (g == 0) {
+			signal(SIGHUP, on_orphan_hup);
+			close(orphan_pipe[0]);
+			raise(SIGSTOP);
+			_exit(2); /* continued without SIGHUP */
+		}
+		int st;
+		waitpid(g, &st, WUNTRACED); /* g is stopped: now orphan its group */
+		_exit(WIFSTOPPED(st) ? 0 : 1);
+	}
+	close(orphan_pipe[1]);
+	int st;
+	CHECK_RET(waitpid(c, &st, 0), c, 0);
+	CHECK_EXITED(st, 0);
+	struct pollfd pf = { .fd = orphan_pipe[0], .events = POLLIN };
+	CHECK_RET(poll(&pf, 1, 5000), 1, 0);
+	char b = 0;
+	CHECK_RET(read(orphan_pipe[0], &b, 1), 1, 0);
+	CHECK_EQ(b, 'H');
+	CHECK_RET(read(orphan_pipe[0], &b, 1), 0, 0); /* the grandchild is gone */
+	close(orphan_pipe[0]);
+}
+
+/* Each part announces itself first, so that a hang shows where it is. */
+#define PART(fn)                                                      \
+	do {                                                          \
+		printf("%s: part %s\n", program_invocation_short_name, #fn); \
+		fflush(stdout);                                       \
+		fn();                                                 \
+	} while (0)
+
 int main(void)
 {
-	t_basic_delivery();
-	t_pending();
-	t_suspend_wait();
-	t_altstack();
-	t_restart();
-	t_sigreturn_regs();
-	t_faults();
-	t_default_actions();
-	t_sigchld();
-	t_itimers();
-	t_posix_timers();
-	t_sleeps();
-	t_group_kill();
+	PART(t_basic_delivery);
+	PART(t_pending);
+	PART(t_suspend_wait);
+	PART(t_altstack);
+	PART(t_restart);
+	PART(t_sigreturn_regs);
+	PART(t_faults);
+	PART(t_default_actions);
+	PART(t_sigchld);
+	PART(t_itimers);
+	PART(t_posix_timers);
+	PART(t_sleeps);
+	PART(t_group_kill);
+	PART(t_orphaned_pgrp);
 	return t_done();
 }
