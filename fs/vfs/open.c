@@ -144,6 +144,19 @@ static struct file *open_creat_link(struct dentry *link, const struct path *pare
 
 	if (depth >= MAXSYMLINKS)
 		return ERR_PTR(-ELOOP);
+	if (ino->iops && ino->iops->get_link_path) {
+		/* A magic link (/proc/P/fd/N): the object itself, which exists
+		 * (a shell's >/dev/stdout when that is a pipe). */
+		struct path p;
+		n = ino->iops->get_link_path(ino, &p);
+		if (n && n != -EAGAIN)
+			return ERR_PTR(n);
+		if (!n) {
+			f = S_ISDIR(p.dentry->inode->mode) ? ERR_PTR(-EISDIR) : do_open_path(&p, flags, false);
+			path_put(&p);
+			return f;
+		}
+	}
 	if (!ino->iops || !ino->iops->readlink)
 		return ERR_PTR(-EINVAL);
 	target = kmalloc(PATH_MAX);

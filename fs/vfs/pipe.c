@@ -35,6 +35,9 @@ struct pipe {
 	u32 r_counter, w_counter;  /* [lock] opens so far (FIFO rendezvous) */
 	struct wait_queue rd_wq, wr_wq;
 	struct inode *fifo;        /* [I] FIFO inode, NULL for pipe(2) */
+	bool anon;                 /* [I] made by pipe2(): reopening it through
+				      /proc/P/fd/N never waits for a partner
+				      (Linux: is_pipe in fifo_open) */
 };
 
 static DEFINE_SPINLOCK(fifo_lock);
@@ -367,19 +370,19 @@ int fifo_open(struct inode *ino, struct file *f)
 	if (acc == O_RDONLY) {
 		p->r_counter++;
 		struct counter_wait cw = { &p->w_counter, p->w_counter };
-		bool block = !p->writers && !(f->flags & O_NONBLOCK);
+		bool block = !p->anon && !p->writers && !(f->flags & O_NONBLOCK);
 		fs_mutex_unlock(&p->lock);
 		wake_up_all(&p->wr_wq);
 		if (block)
 			err = vfs_wait_event(&p->rd_wq, counter_moved, &cw, 0);
 	} else if (acc == O_WRONLY) {
-		if (!p->readers && (f->flags & O_NONBLOCK)) {
+		if (!p->anon && !p->readers && (f->flags & O_NONBLOCK)) {
 			fs_mutex_unlock(&p->lock);
 			err = -ENXIO;
 		} else {
 			p->w_counter++;
 			struct counter_wait cw = { &p->r_counter, p->r_counter };
-			bool block = !p->readers;
+			bool block = !p->anon && !p->readers;
 			fs_mutex_unlock(&p->lock);
 			wake_up_all(&p->rd_wq);
 			if (block)
@@ -435,6 +438,7 @@ SYSCALL_DEFINE(293, pipe2)
 	files[1]->private_data = p;
 	/* reachable as a FIFO through /proc/P/fd/N */
 	p->fifo = files[0]->inode;
+	p->anon = true;
 	files[0]->inode->pipe = p;
 	p->readers = p->writers = 1;
 	p->ends = 2;

@@ -48,6 +48,7 @@
 #define ETIME 62
 #define EOVERFLOW 75
 #define EBADFD 77
+#define ELIBBAD 80
 #define EILSEQ 84
 #define ERESTART 85
 #define EUSERS 87

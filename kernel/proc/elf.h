@@ -23,12 +23,14 @@ struct elf_image {
 	u64 end;              /* page-aligned end of the highest segment */
 };
 
-/* Read and check the headers of f (name for messages). Returns 0, -ENOEXEC
- * (with a warning naming file and reason), -EIO or -ENOMEM. */
+/* Read and check the headers of f (name for messages; interp: f is the
+ * interpreter). Returns 0, -ENOEXEC / -ELIBBAD (interp) / -EIO (with a
+ * warning naming file and reason), or another -errno of reading. */
 int elf_read(struct file *f, const char *name, struct elf_image *img, bool interp);
-/* Map every PT_LOAD of img into mm (the current mm: partial pages are
- * zeroed through user access). ET_DYN images go at base, ET_EXEC at their
- * addresses. Returns 0 or -errno. */
+/* Check and map every PT_LOAD of img into mm (the current mm: partial pages
+ * are zeroed through user access). ET_DYN images go at base, ET_EXEC at
+ * their addresses. Returns 0 or -errno (after the point of no return: the
+ * caller kills the image). */
 int elf_map(struct mm *mm, struct file *f, const char *name, struct elf_image *img, u64 base);
 u64 elf_span(const struct elf_image *img);
 void elf_release(struct elf_image *img);

@@ -56,7 +56,8 @@ u64 procinfo_threads_max(void)
 	return n < 20 ? 20 : n > 0x3fffffff ? 0x3fffffff : n;
 }
 
-/* Threads owned by uid across all processes. [P] */
+/* The tasks RLIMIT_NPROC counts for uid: live threads, and a zombie until
+ * it is reaped (Linux drops the count in release_task). [P] */
 static u64 threads_of_user(u32 uid)
 {
 	struct list_head *pos;
@@ -64,10 +65,19 @@ static u64 threads_of_user(u32 uid)
 
 	list_for_each(pos, &all_procs) {
 		struct proc_ext *p = list_entry(pos, struct proc_ext, all_link);
-		if (p->pub.uid == uid && !p->zombie)
-			n += (u64)p->nr_threads;
+		if (p->pub.uid == uid)
+			n += p->zombie ? 1 : (u64)p->nr_threads;
 	}
 	return n;
+}
+
+/* Would one more task for cp break RLIMIT_NPROC (never for real uid 0) or
+ * threads-max? Checked again where the task is counted, under the same
+ * hold of proc_lock, so concurrent forks cannot all slip in. [P] */
+static bool over_task_limits(struct proc_ext *cp)
+{
+	return (cp->pub.uid != 0 && threads_of_user(cp->pub.uid) >= cp->rlim[RLIMIT_NPROC].rlim_cur) ||
+	       (u64)nr_threads_all >= procinfo_threads_max();
 }
 
 static struct proc_ext *copy_process_state(struct proc_ext *cur, u64 flags)
@@ -166,8 +176,7 @@ static long do_clone(struct clone_req *r)
 		return -EINVAL;
 
 	u64 f = spin_lock_irqsave(&proc_lock);
-	bool over = (cp->pub.uid != 0 && threads_of_user(cp->pub.uid) >= cp->rlim[RLIMIT_NPROC].rlim_cur) ||
-		    (u64)nr_threads_all >= procinfo_threads_max();
+	bool over = over_task_limits(cp);
 	bool dying = cp->group_exiting;
 	spin_unlock_irqrestore(&proc_lock, f);
 	if (over)
@@ -228,7 +237,7 @@ static long do_clone(struct clone_req *r)
 			undo_process(np);
 		return -EINTR;
 	}
-	pid_t tid = pid_alloc();
+	pid_t tid = over_task_limits(cp) ? 0 : pid_alloc();
 	if (!tid) {
 		spin_unlock_irqrestore(&proc_lock, f);
 		task_free(t);

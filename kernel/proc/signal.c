@@ -22,9 +22,6 @@
 #include "proc.h"
 
 #define SIG_IGNORE_SET (sigmask(SIGCHLD) | sigmask(SIGURG) | sigmask(SIGWINCH) | sigmask(SIGCONT))
-#define SIG_CORE_SET (sigmask(SIGQUIT) | sigmask(SIGILL) | sigmask(SIGTRAP) | sigmask(SIGABRT) | \
-		      sigmask(SIGBUS) | sigmask(SIGFPE) | sigmask(SIGSEGV) | sigmask(SIGXCPU) |   \
-		      sigmask(SIGXFSZ) | sigmask(SIGSYS))
 #define SIG_SYNC_SET (sigmask(SIGSEGV) | sigmask(SIGBUS) | sigmask(SIGILL) | sigmask(SIGTRAP) | \
 		      sigmask(SIGFPE) | sigmask(SIGSYS))
 
@@ -101,6 +98,11 @@ static bool sig_ignored(struct proc_ext *p, int sig)
 {
 	u64 h = p->sighand->action[sig - 1].handler;
 
+	/* init gets only the signals it has handlers for, SIGKILL and SIGSTOP
+	 * from user space included (Linux: SIGNAL_UNKILLABLE); only a fault
+	 * can kill it (force_sig_fault). */
+	if (p == init_proc && h == SIG_DFL)
+		return true;
 	if (sig == SIGKILL || sig == SIGSTOP)
 		return false;
 	return h == SIG_IGN || (h == SIG_DFL && (SIG_IGNORE_SET & sigmask(sig)));
@@ -115,9 +117,12 @@ static bool sig_fatal_default(struct proc_ext *p, int sig)
 	return !(SIG_IGNORE_SET & sigmask(sig)) && !(SIG_STOP_SET & sigmask(sig));
 }
 
+/* The wait status of a death by sig. Linux sets the "core dumped" bit (0x80)
+ * only when it wrote a core file; Skiff writes none (as Linux with the
+ * default RLIMIT_CORE of 0), so a core-dumping signal reads as a plain kill. */
 static int exit_status_for(int sig)
 {
-	return sig | ((SIG_CORE_SET & sigmask(sig)) ? 0x80 : 0);
+	return sig;
 }
 
 /* Begin a group exit with wait status code: every thread gets SIGKILL. [P] */
@@ -214,7 +219,9 @@ int send_signal_info(struct task_ext *tt, struct proc_ext *p, int sig, const sig
 				target = t;
 		}
 	}
-	if (!target)
+	/* A stopped group takes only SIGKILL now: anything else (a fatal
+	 * SIGTERM too) stays pending until SIGCONT (Linux: wants_signal). */
+	if (!target || (p->stopped && sig != SIGKILL))
 		return 0;
 	if (sig_fatal_default(p, sig) && !(target->blocked & sigmask(sig)) && !target->sigwait_mask) {
 		start_group_exit(p, exit_status_for(sig));
@@ -335,8 +342,9 @@ void force_sig_fault(int sig, int code, u64 addr)
 		ka->handler = SIG_DFL;
 		t->blocked &= ~sigmask(sig);
 	}
-	/* A fault while a handler frame could not be built: kill outright. */
-	if (t->pending.set & sigmask(sig))
+	/* A fault while a handler frame could not be built, or one init has no
+	 * handler for: kill outright. */
+	if ((t->pending.set & sigmask(sig)) || (p == init_proc && ka->handler == SIG_DFL))
 		start_group_exit(p, exit_status_for(sig));
 	else
 		send_signal_info(t, p, sig, &info);
@@ -417,7 +425,8 @@ void signals_deliver(struct trap_frame *tf)
 			continue;
 		}
 		if (ka.handler == SIG_DFL || sig == SIGKILL || sig == SIGSTOP) {
-			if (SIG_IGNORE_SET & sigmask(sig)) {
+			/* (queued while blocked, or the handler reset since) */
+			if ((SIG_IGNORE_SET & sigmask(sig)) || p == init_proc) {
 				spin_unlock_irqrestore(&proc_lock, f);
 				continue;
 			}
