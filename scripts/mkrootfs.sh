@@ -20,8 +20,7 @@
 # /dev/console for /init before anything is mounted).
 #
 # Environment:
-#   EXTRA=1    also install rootfs/extra.list (bash, python3, coreutils, ...);
-#              give the guest more memory (MEM=1G) for that image
+#   EXTRA=1    also install rootfs/extra.list (GNU grep and sed, strace)
 #   NO_EXT2=1  skip build/rootfs.ext2 (an older one is removed: it would be stale)
 #   FORCE=1    rebuild even if no input changed since the last build
 #   BUILD      build directory (default build)
@@ -117,24 +116,33 @@ copy_libs() {
 }
 
 # install_list LIST REQUIRED: every path in LIST with its libraries. A
-# directory is copied whole, with the libraries of every ELF file in it.
+# directory is copied whole (symlinks and mtimes kept),
+# with the libraries of every ELF file in it, less what matches
+# a "!GLOB" line of LIST (a find -path pattern on the host path; * matches
+# across /).
 install_list() {
 	local list=$1 required=$2 path f
+	local -a prune=(-false)
 	while read -r path; do
 		path=${path%%#*}
 		path=$(echo "$path" | tr -d '[:space:]')
-		[ -n "$path" ] || continue
+		case $path in '!'?*) prune+=(-o -path "${path#!}") ;; esac
+	done <"$list"
+	while read -r path; do
+		path=${path%%#*}
+		path=$(echo "$path" | tr -d '[:space:]')
+		case $path in '' | '!'*) continue ;; esac
 		if [ ! -e "$path" ]; then
 			[ "$required" = 1 ] && die "$path (from ${list#"$ROOT"/}) is not on this host"
 			log "skipping $path (from ${list#"$ROOT"/}): not on this host"
 			continue
 		fi
 		if [ -d "$path" ]; then
-			mkdir -p "$STAGE$path"
-			cp -a "$path/." "$STAGE$path/"
+			find "$path" \( "${prune[@]}" \) -prune -o -print0 |
+				cpio -0 -pdm --quiet "$STAGE" || die "copying $path failed"
 			while IFS= read -r -d '' f; do
 				copy_libs "$f"
-			done < <(find "$path" -type f -print0)
+			done < <(find "$path" \( "${prune[@]}" \) -prune -o -type f -print0)
 		else
 			copy_file "$path"
 			copy_libs "$path"

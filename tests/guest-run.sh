@@ -12,7 +12,11 @@
 #   LINUX=1    boot Debian's stock Linux kernel (scripts/get-linux-guest.sh)
 #              instead of build/skiff.elf: the reference the tests encode
 #   KERNEL     kernel to boot (default build/skiff.elf, or Linux with LINUX=1)
-#   SMP (2), MEM (256M), TIMEOUT (600), MACHINE, ACCEL: as for scripts/run-qemu.sh
+#   SMP (2), MEM (512M), TIMEOUT (600), MACHINE, ACCEL: as for scripts/run-qemu.sh
+#              (Linux unpacks the initramfs into a tmpfs of half the memory
+#              left beside the initrd: at 256M that is about 65 MiB, less than
+#              the image with bash, coreutils, python3 and stress-ng plus the
+#              files the tests write)
 #   LOG        console log (default build/test-logs/guest[-linux].log)
 #   NO_BUILD=1 use the existing build/initramfs.cpio as it is
 #   EXTRA, NO_EXT2: passed on to scripts/mkrootfs.sh
@@ -45,7 +49,7 @@ APPEND="$BASE_APPEND skiff.test=guest${FILTER:+ skiff.test_filter=$FILTER}"
 mkdir -p "$(dirname "$LOG")"
 start=$(date +%s)
 rc=0
-KERNEL=$KERNEL INITRD=$ROOT/build/initramfs.cpio APPEND=$APPEND SMP=${SMP:-2} MEM=${MEM:-256M} \
+KERNEL=$KERNEL INITRD=$ROOT/build/initramfs.cpio APPEND=$APPEND SMP=${SMP:-2} MEM=${MEM:-512M} \
 	TIMEOUT=${TIMEOUT:-600} POWEROFF_OK=1 LOG=$LOG scripts/run-qemu.sh || rc=$?
 secs=$(($(date +%s) - start))
 

@@ -1,5 +1,5 @@
 #!/bin/sh
-# shellcheck disable=SC2002,SC2005,SC2012,SC2018,SC2019,SC2034,SC2038,SC2116,SC2181 # the utilities are exercised on purpose
+# shellcheck disable=SC2002,SC2005,SC2012,SC2018,SC2019,SC2034,SC2038,SC2116,SC2181,SC2016 # the utilities are exercised on purpose
 # busybox sh process control: background jobs with &, $!, wait and its
 # status, jobs, kill, sleep, ps, trap, subshell signals.
 fails=0
@@ -69,6 +69,45 @@ expect nested "nested" "$(cat nested.out)"
 sh -c '(sleep 0.2; echo orphan >orphan.out) & exit 0'
 sleep 0.5
 expect orphan "orphan" "$(cat orphan.out 2>/dev/null)"
+
+# Job control by signals: a stopped job (state T in /proc and ps) keeps a
+# SIGTERM pending until SIGCONT; SIGKILL needs no SIGCONT.
+sleep 10 &
+spid=$!
+kill -STOP $spid
+sleep 0.1
+expect stopped_state "T" "$(cut -d' ' -f3 /proc/$spid/stat)"
+expect ps_stat_T "T" "$(ps -o pid,stat | awk -v p="$spid" '$1 == p { print substr($2, 1, 1) }')"
+kill -TERM $spid
+sleep 0.1
+expect term_pending "T" "$(cut -d' ' -f3 /proc/$spid/stat)"
+kill -CONT $spid
+wait $spid 2>/dev/null
+expect cont_then_term "143" "$?"
+sleep 10 &
+spid=$!
+kill -STOP $spid
+kill -KILL $spid
+wait $spid 2>/dev/null
+expect kill_stopped "137" "$?"
+# A stopped job continued runs to its end.
+(sleep 0.2; echo resumed >resumed.out) &
+spid=$!
+kill -STOP $spid
+sleep 0.3
+expect stopped_no_output "no" "$([ -e resumed.out ] && echo yes || echo no)"
+kill -CONT $spid
+wait $spid
+expect continued "0 resumed" "$? $(cat resumed.out 2>/dev/null)"
+# xargs running two at a time.
+expect xargs_parallel "1 2 3 4" "$(seq 4 | xargs -P 2 -n 1 sh -c 'sleep 0.1; echo $0' | sort | tr '\n' ' ' | sed 's/ $//')"
+# kill -0 probes.
+sleep 10 &
+spid=$!
+expect kill_0 "0" "$(kill -0 $spid; echo $?)"
+kill $spid
+wait $spid 2>/dev/null
+expect kill_0_gone "1" "$(kill -0 $spid 2>/dev/null; echo $?)"
 
 cd / && rm -rf "$D"
 exit $fails

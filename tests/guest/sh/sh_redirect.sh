@@ -39,6 +39,12 @@ expect big_pipe 204800 "$big"
 expect tee "t t" "$(echo t | tee teeout | cat - teeout | tr '\n' ' ' | sed 's/ $//')"
 expect arith 42 "$((6 * 7))"
 expect exit_code 7 "$(sh -c 'exit 7'; echo $?)"
+# A pipe reopened through /proc/self/fd: no FIFO rendezvous, O_CREAT and
+# O_TRUNC (>) and O_APPEND (>>) on it are fine.
+expect proc_fd_pipe_w "e" "$({ echo e >/proc/self/fd/1; })"
+expect proc_fd_pipe_a "e" "$({ echo e >>/proc/self/fd/1; })"
+expect proc_fd_pipe_r "x" "$(echo x | cat /proc/self/fd/0)"
+expect proc_fd_pipe_closed "x" "$(echo x | { sleep 0.2; cat /proc/self/fd/0; })"
 
 cd / && rm -rf "$D"
 exit $fails
