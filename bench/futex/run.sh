@@ -14,7 +14,8 @@
 # Environment: SMP (2), MEM (256M), ACCEL, MACHINE as for scripts/run-qemu.sh;
 # SCALE (1) multiplies the iteration counts; ROUNDS (2) boots of each kernel;
 # REPS (5) runs of the set per boot; TIMEOUT per boot (300);
-# SKIFF_KERNEL (build/skiff.elf). Logs: build/bench/futex/{skiff,linux}-N.log.
+# SKIFF_KERNEL (build/skiff.elf); SKIFF_APPEND, LINUX_APPEND: more kernel
+# command line for one side (e.g. SKIFF_APPEND=skiff.haltpoll_ns=0). Logs: build/bench/futex/{skiff,linux}-N.log.
 set -euo pipefail
 
 ROOT=$(cd "$(dirname "$0")/../.." && pwd)
@@ -66,8 +67,10 @@ rm -f "$OUT"/skiff-*.log "$OUT"/linux-*.log
 # /init is the benchmark itself: when it exits Linux panics (panic=-1:
 # reset, an exit under -no-reboot) and Skiff reports the death of init.
 for i in $(seq "$ROUNDS"); do
-	run skiff "${SKIFF_KERNEL:-build/skiff.elf}" "console=ttyS0 rdinit=/init -- $ARGS" "$OUT/skiff-$i.log"
-	run linux "$LINUX_KERNEL" "console=ttyS0 rdinit=/init quiet panic=-1 -- $ARGS" "$OUT/linux-$i.log"
+	run skiff "${SKIFF_KERNEL:-build/skiff.elf}" \
+		"console=ttyS0 rdinit=/init ${SKIFF_APPEND:-} -- $ARGS" "$OUT/skiff-$i.log"
+	run linux "$LINUX_KERNEL" \
+		"console=ttyS0 rdinit=/init quiet panic=-1 ${LINUX_APPEND:-} -- $ARGS" "$OUT/linux-$i.log"
 done
 
 python3 - "$OUT" <<'PY'
