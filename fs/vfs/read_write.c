@@ -418,3 +418,24 @@ out:
 	file_put(in);
 	return r;
 }
+
+/* fadvise64(fd, offset, len, advice): advice only. Skiff's page cache has
+ * no per-file read-ahead state to tune, so valid advice is accepted and
+ * changes nothing; the checks are Linux's: EBADF, ESPIPE on pipes and
+ * sockets, EINVAL for a negative length or unknown advice. */
+SYSCALL_DEFINE(221, fadvise64)
+{
+	struct file *f = fd_get((int)a0);
+	long r = 0;
+
+	if (!f)
+		return -EBADF;
+	if (f->fmode & FMODE_PATH)
+		r = -EBADF;
+	else if (file_is_stream(f))
+		r = -ESPIPE;
+	else if ((s64)a2 < 0 || a3 > 5) /* POSIX_FADV_NORMAL .. NOREUSE */
+		r = -EINVAL;
+	file_put(f);
+	return r;
+}

@@ -1062,6 +1062,29 @@ static void t_sendfile(void)
 	close(p[1]);
 }
 
+/* fadvise64 through the raw syscall (glibc's posix_fadvise returns the
+ * error instead of setting errno): advice is accepted, the checks are
+ * Linux's. */
+static void t_fadvise(void)
+{
+	put("fa", "advice");
+	int fd = open(P("fa"), O_RDONLY);
+	int p[2];
+	pipe(p);
+	CHECK_RET(syscall(SYS_fadvise64, fd, 0, 0, POSIX_FADV_SEQUENTIAL), 0, 0);
+	CHECK_RET(syscall(SYS_fadvise64, fd, 0, 4096, POSIX_FADV_DONTNEED), 0, 0);
+	CHECK_RET(syscall(SYS_fadvise64, fd, 0L, -1L, POSIX_FADV_NORMAL), -1, EINVAL);
+	CHECK_RET(syscall(SYS_fadvise64, fd, 0, 0, 99), -1, EINVAL);
+	CHECK_RET(syscall(SYS_fadvise64, p[0], 0, 0, POSIX_FADV_NORMAL), -1, ESPIPE);
+	CHECK_RET(syscall(SYS_fadvise64, 9999, 0, 0, POSIX_FADV_NORMAL), -1, EBADF);
+	int op = open(P("fa"), O_PATH);
+	CHECK_RET(syscall(SYS_fadvise64, op, 0, 0, POSIX_FADV_NORMAL), -1, EBADF);
+	close(op);
+	close(fd);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void cleanup(const char *dir)
 {
 	char cmd[600];
@@ -1093,6 +1116,7 @@ int main(void)
 	t_close_range();
 	t_poll_select();
 	t_sendfile();
+	t_fadvise();
 	cleanup(base);
 	return t_done();
 }
