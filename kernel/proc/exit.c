@@ -63,16 +63,16 @@ void proc_reparent_children(struct proc_ext *p)
 
 /* POSIX orphaned process groups (Linux's kill_orphaned_pgrp). A group is
  * orphaned when no member other than `ignore` (exiting) has a parent in
- * another group of the same session; neither init nor `ignore` counts as
- * such a parent. [P] */
-static bool pgrp_orphaned_without(pid_t pgid, struct proc_ext *ignore)
+ * another group of the same session; neither init nor `ignore` (may be
+ * NULL) counts as such a parent. [P] */
+bool pgrp_orphaned_without(pid_t pgid, struct proc_ext *ignore)
 {
 	struct proc_ext *q;
 
 	list_for_each_entry(q, &all_procs, all_link) {
 		struct process *par = q->pub.parent;
 		if (q == ignore || q->zombie || q->pub.pgid != pgid || !par || par->pid == 1 ||
-		    par == &ignore->pub)
+		    (ignore && par == &ignore->pub))
 			continue;
 		if (par->pgid != pgid && par->sid == q->pub.sid)
 			return false;

@@ -191,6 +191,9 @@ struct trap_frame *task_uregs(struct thread *th);
 __noreturn void do_exit(int code);            /* this thread */
 __noreturn void do_group_exit(int status);   /* wait status */
 void proc_reparent_children(struct proc_ext *p);  /* [P] */
+/* Is group pgid orphaned (POSIX; init is no outside parent), not counting
+ * ignore (NULL for none)? (kernel/proc/exit.c) */
+bool pgrp_orphaned_without(pid_t pgid, struct proc_ext *ignore); /* [P] */
 
 /* signal.c */
 void sigpending_init(struct sigpending *sp);

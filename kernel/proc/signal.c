@@ -431,6 +431,14 @@ void signals_deliver(struct trap_frame *tf)
 				continue;
 			}
 			if (SIG_STOP_SET & sigmask(sig)) {
+				/* The job-control stops do nothing to an orphaned
+				 * group (children of init count as such: a login
+				 * shell as PID 1 gets no ^Z); SIGSTOP always stops
+				 * (Linux: get_signal). */
+				if (sig != SIGSTOP && pgrp_orphaned_without(p->pub.pgid, NULL)) {
+					spin_unlock_irqrestore(&proc_lock, f);
+					continue;
+				}
 				p->stopped = true;
 				p->stop_sig = sig;
 				p->notify = CLD_STOPPED;
