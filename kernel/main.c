@@ -35,6 +35,7 @@ struct boot_info boot_info;
 /* Free RAM as a set of disjoint ranges; reservations cut holes in it. */
 static struct mem_range free_ranges[MAX_RANGES];
 static int nfree;
+static u64 ram_top; /* end of the highest RAM range in the memory map */
 static struct mem_range map_ranges[MAX_RANGES]; /* every memory-map entry */
 static int nmap;
 
@@ -104,6 +105,7 @@ static void parse_start_info(u32 phys)
 			 (unsigned long long)(mm[i].addr + mm[i].size), mm[i].type);
 		range_add(map_ranges, &nmap, mm[i].addr, mm[i].addr + mm[i].size);
 		if (mm[i].type == HVM_MEMMAP_TYPE_RAM) {
+			ram_top = MAX(ram_top, mm[i].addr + mm[i].size);
 			range_add(free_ranges, &nfree, ALIGN_UP(mm[i].addr, PAGE_SIZE),
 				  ALIGN_DOWN(mm[i].addr + mm[i].size, PAGE_SIZE));
 			boot_info.ram_bytes += mm[i].size;
@@ -144,7 +146,7 @@ static void mem_init(void)
 	paging_init(map_ranges, nmap, early_alloc_page);
 	for (int i = 0; i < nfree; i++)
 		total += free_ranges[i].end - free_ranges[i].start;
-	if (total < (u64)(MIN_RAM_MB / 2) << 20 || page_alloc_init(free_ranges, nfree) < 0)
+	if (total < (u64)(MIN_RAM_MB / 2) << 20 || page_alloc_init_top(free_ranges, nfree, ram_top >> PAGE_SHIFT) < 0)
 		too_little_memory(boot_info.ram_bytes >> 20);
 	pr_info("memory: %llu MiB RAM, %llu MiB free for allocation",
 		(unsigned long long)(boot_info.ram_bytes >> 20),

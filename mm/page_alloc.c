@@ -63,7 +63,7 @@ static struct zone {
 	spinlock_t lock;
 	struct free_area area[MAX_ORDER]; /* [z] */
 	u64 nr_free;                      /* [z] pages in the buddy lists */
-	u64 nr_total;                     /* [I] pages handed to the allocator */
+	u64 nr_total;                     /* [z] pages handed to the allocator */
 } zone = { .lock = SPINLOCK_INIT("zone") };
 
 static u64 nr_free_all; /* [a] free pages: buddy lists plus every pcp */
@@ -76,6 +76,7 @@ static DEFINE_PER_CPU(struct pcp_cache, pcp);
 
 struct page *mem_map; /* [I] */
 u64 max_pfn;          /* [I] */
+static u64 map_first, map_end; /* [I] the pfns mem_map itself occupies */
 
 #if defined(SKIFF_HOST_TEST) && defined(__SANITIZE_ADDRESS__)
 /* Host tests: free pages are poisoned, so a use after free is an ASan report. */
@@ -369,12 +370,19 @@ static void free_run(u64 pfn, u64 end)
  * forgotten). On -ENOMEM nothing has changed. */
 int page_alloc_init(const struct mem_range *ranges, int n)
 {
+	return page_alloc_init_top(ranges, n, 0);
+}
+
+int page_alloc_init_top(const struct mem_range *ranges, int n, u64 top_pfn)
+{
 	u64 top = 0, map_pfn = 0, map_pages, first, end, irqflags;
 	bool found = false;
 
 	for (int i = 0; i < n; i++)
 		if (range_pages(&ranges[i], &first, &end))
 			top = MAX(top, end);
+	if (top && top_pfn > top)
+		top = top_pfn;
 	map_pages = DIV_ROUND_UP(top * sizeof(struct page), PAGE_SIZE);
 	for (int i = 0; i < n; i++) {
 		if (range_pages(&ranges[i], &first, &end) && end - first >= map_pages) {
@@ -402,6 +410,8 @@ int page_alloc_init(const struct mem_range *ranges, int n)
 
 	max_pfn = top;
 	mem_map = phys_to_virt(map_pfn << PAGE_SHIFT);
+	map_first = map_pfn;
+	map_end = map_pfn + map_pages;
 	pages_unpoison(0, top);
 	for (u64 pfn = 0; pfn < top; pfn++) {
 		memset(&mem_map[pfn], 0, sizeof(struct page));
@@ -432,6 +442,31 @@ int page_alloc_init(const struct mem_range *ranges, int n)
 		zone.nr_total, zone.nr_total >> (20 - PAGE_SHIFT), top,
 		map_pages << (PAGE_SHIFT - 10), map_pfn << PAGE_SHIFT);
 	return 0;
+}
+
+/* See mm.h. Only pages that page_alloc_init left reserved (flags exactly
+ * PG_RESERVED), outside mem_map, are taken; anything else in the range
+ * (free or allocated pages, mem_map) is skipped. */
+u64 page_alloc_release(phys_addr_t start, phys_addr_t end)
+{
+	u64 first = DIV_ROUND_UP(start, PAGE_SIZE), last = end >> PAGE_SHIFT, n = 0;
+
+	if (last > max_pfn)
+		last = max_pfn;
+	u64 f = spin_lock_irqsave(&zone.lock);
+	for (u64 pfn = first; pfn < last;) {
+		u64 run = pfn;
+		while (run < last && mem_map[run].flags == PG_RESERVED &&
+		       (run < map_first || run >= map_end))
+			mem_map[run++].flags = 0;
+		free_run(pfn, run);
+		n += run - pfn;
+		pfn = run == pfn ? pfn + 1 : run;
+	}
+	zone.nr_total += n;
+	__atomic_add_fetch(&nr_free_all, n, __ATOMIC_RELAXED);
+	spin_unlock_irqrestore(&zone.lock, f);
+	return n;
 }
 
 /* ---- consistency check ------------------------------------------------ */

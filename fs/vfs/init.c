@@ -33,6 +33,9 @@ void vfs_init(void)
 	if (boot_info.nmodules > 0 && boot_info.modules[0].size) {
 		const struct boot_module *m = &boot_info.modules[0];
 		initramfs_unpack(phys_to_virt(m->start), m->size);
+		/* Everything is copied into tmpfs: the archive's memory is free. */
+		u64 n = page_alloc_release(m->start, m->start + m->size);
+		pr_info("initramfs: freed %llu KiB", (unsigned long long)(n * PAGE_SIZE / 1024));
 	} else {
 		pr_info("initramfs: none (no boot module)");
 	}

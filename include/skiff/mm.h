@@ -49,6 +49,10 @@ struct mem_range {
  * boot CPU before anything else allocates. Returns 0 or -ENOMEM when the
  * ranges cannot even hold the descriptors. */
 int page_alloc_init(const struct mem_range *ranges, int n);
+/* The same, with descriptors up to at least top_pfn, so that reserved RAM
+ * above the last free range (an initramfs at the top of memory) can be
+ * given to the allocator later with page_alloc_release. */
+int page_alloc_init_top(const struct mem_range *ranges, int n, u64 top_pfn);
 
 void *alloc_pages(unsigned order);       /* 2^order contiguous pages, NULL if none */
 void free_pages(void *va, unsigned order);
@@ -57,6 +61,10 @@ static inline void free_page(void *va) { free_pages(va, 0); }
 void *alloc_page_zeroed(void);
 
 u64 mm_total_pages(void); /* pages handed to the allocator */
+/* Give reserved RAM [start, end) to the allocator once its boot-time user
+ * is done with it (the initramfs after unpacking, as Linux's
+ * free_initrd_mem). Returns the number of pages released. */
+u64 page_alloc_release(phys_addr_t start, phys_addr_t end);
 u64 mm_free_pages(void);  /* pages free right now (including per-CPU caches) */
 
 /* Walk every free list and check buddy invariants (alignment, no overlap,

@@ -462,6 +462,38 @@ static void test_odd_layouts(void)
 	CHECK_EQ(page_alloc_check(), 0);
 }
 
+/* page_alloc_release: reserved RAM (the initramfs) handed over later;
+ * whole pages only, never mem_map, free or allocated pages twice. */
+static void test_release(void)
+{
+	layout(layout_a, 4);
+	u64 free0 = mm_free_pages(), total0 = mm_total_pages();
+
+	CHECK_EQ(page_alloc_release(0x1800000, 0x1880000), 128);
+	CHECK_EQ(mm_free_pages(), free0 + 128);
+	CHECK_EQ(mm_total_pages(), total0 + 128);
+	CHECK_EQ(page_alloc_check(), 0);
+	CHECK_EQ(page_alloc_release(0x1800000, 0x1880000), 0);
+	CHECK_EQ(page_alloc_release(virt_to_phys(mem_map), virt_to_phys(mem_map) + 4 * PAGE_SIZE), 0);
+	CHECK_EQ(page_alloc_release(0x2000000, 0x2100000), 0);
+	CHECK_EQ(page_alloc_release(0x1880800, 0x1882800), 1); /* page 0x1881 only */
+	CHECK_EQ(page_alloc_check(), 0);
+	/* The released pages are handed out like any other. */
+	u64 n = 0, seen = 0;
+	void *p;
+	static void *all[PHYS_PAGES];
+	while ((p = alloc_page())) {
+		u64 pfn = va_pfn(p);
+		seen += pfn >= 0x1800 && pfn < 0x1882;
+		all[n++] = p;
+	}
+	CHECK_EQ(n, free0 + 129);
+	CHECK_EQ(seen, 129);
+	while (n)
+		free_page(all[--n]);
+	CHECK_EQ(page_alloc_check(), 0);
+}
+
 int main(void)
 {
 	u64 raw = (u64)mmap(NULL, PHYS_SIZE + (4ul << 20), PROT_READ | PROT_WRITE,
@@ -483,5 +515,6 @@ int main(void)
 	test_check_detects();
 	test_panics();
 	test_odd_layouts();
+	test_release();
 	TEST_DONE("page_alloc");
 }
