@@ -25,7 +25,7 @@ KASFLAGS := $(filter-out -std=gnu11,$(KCFLAGS)) -D__ASSEMBLER__
 KLDFLAGS := -nostdlib -z max-page-size=4096 -z noexecstack --no-warn-rwx-segments
 
 .PHONY: all kernel clean run test unit boot-matrix test-kvm boottime bench rootfs deps \
-	guest-test guest-test-linux disk-test fuzz disk-bench
+	guest-test guest-test-linux interactive-test disk-test fuzz disk-bench
 
 all: kernel
 kernel: $(BUILD)/skiff.elf
@@ -135,6 +135,11 @@ guest-test: kernel
 guest-test-linux:
 	LINUX=1 tests/guest-run.sh
 
+# What `make run` gives a person, typed at: the busybox shell on the serial
+# console, echo, a ^Z'd job, jobs, fg, ^C, a pipeline, poweroff.
+interactive-test: kernel
+	tests/interactive.sh
+
 # virtio-blk + ext2: in-kernel disk self-tests on both transports (two boots
 # each, e2fsck between), the fsync-then-kill-QEMU crash test, and user space
 # on an ext2 root disk (root=/dev/vda, no initramfs): stress tree, debugfs and
@@ -155,6 +160,7 @@ test: deps
 	$(MAKE) unit
 	$(MAKE) boot-matrix
 	$(MAKE) guest-test
+	$(MAKE) interactive-test
 	$(MAKE) disk-test
 	$(MAKE) fuzz
 	@if [ -r /dev/kvm ] && [ -w /dev/kvm ]; then $(MAKE) test-kvm; \
