@@ -234,8 +234,9 @@ int futex_wake_key(u64 uaddr, unsigned flags, int nr, u32 bitset);
 int futex_wake_op(u64 uaddr1, unsigned flags, u64 uaddr2, int nr_wake, int nr_wake2, u32 op);
 
 /* ---- requeue.c ---- */
-int futex_requeue(u64 uaddr1, unsigned flags, u64 uaddr2, int nr_wake, int nr_requeue,
-		  const u32 *cmpval, bool requeue_pi);
+/* flags for uaddr1, flags2 for uaddr2 (they differ only for futex_requeue(2)). */
+int futex_requeue(u64 uaddr1, unsigned flags, u64 uaddr2, unsigned flags2, int nr_wake,
+		  int nr_requeue, const u32 *cmpval, bool requeue_pi);
 int futex_wait_requeue_pi(u64 uaddr, unsigned flags, u32 val,
 			  const struct futex_timeout *to, u32 bitset, u64 uaddr2);
 

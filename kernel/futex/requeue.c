@@ -53,8 +53,8 @@ static int proxy_trylock(u64 uaddr2, struct futex_bucket *hb1, struct futex_buck
  * counts, a PI waiter met, and for requeue_pi: nr_wake != 1, uaddr1 ==
  * uaddr2, a waiter that did not WAIT_REQUEUE_PI on uaddr2), -EFAULT,
  * -EDEADLK (requeue_pi: moving a waiter would close a PI cycle). */
-int futex_requeue(u64 uaddr1, unsigned flags, u64 uaddr2, int nr_wake, int nr_requeue,
-		  const u32 *cmpval, bool requeue_pi)
+int futex_requeue(u64 uaddr1, unsigned flags, u64 uaddr2, unsigned flags2, int nr_wake,
+		  int nr_requeue, const u32 *cmpval, bool requeue_pi)
 {
 	struct futex_pi_state *ps = NULL;
 	struct futex_key key1, key2;
@@ -72,7 +72,7 @@ retry:
 	ret = futex_get_key(uaddr1, flags, &key1);
 	if (ret)
 		return ret;
-	ret = futex_get_key(uaddr2, flags, &key2);
+	ret = futex_get_key(uaddr2, flags2, &key2);
 	if (ret)
 		return ret;
 	if (requeue_pi && futex_key_eq(&key1, &key2))

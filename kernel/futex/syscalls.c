@@ -18,6 +18,7 @@
 #include <skiff/syscall.h>
 #include <skiff/time.h>
 #include <skiff/uaccess.h>
+#include <uapi/futex.h>
 #include <uapi/time.h>
 #include "futex.h"
 
@@ -84,9 +85,9 @@ static long do_futex(u64 uaddr, int op, u32 val, const struct futex_timeout *to,
 	case FUTEX_WAKE_BITSET:
 		return futex_wake_key(uaddr, flags, (int)val, val3);
 	case FUTEX_REQUEUE:
-		return futex_requeue(uaddr, flags, uaddr2, (int)val, (int)val2, NULL, false);
+		return futex_requeue(uaddr, flags, uaddr2, flags, (int)val, (int)val2, NULL, false);
 	case FUTEX_CMP_REQUEUE:
-		return futex_requeue(uaddr, flags, uaddr2, (int)val, (int)val2, &val3, false);
+		return futex_requeue(uaddr, flags, uaddr2, flags, (int)val, (int)val2, &val3, false);
 	case FUTEX_WAKE_OP:
 		return futex_wake_op(uaddr, flags, uaddr2, (int)val, (int)val2, val3);
 	case FUTEX_LOCK_PI:
@@ -99,7 +100,7 @@ static long do_futex(u64 uaddr, int op, u32 val, const struct futex_timeout *to,
 	case FUTEX_WAIT_REQUEUE_PI:
 		return futex_wait_requeue_pi(uaddr, flags, val, to, FUTEX_BITSET_MATCH_ANY, uaddr2);
 	case FUTEX_CMP_REQUEUE_PI:
-		return futex_requeue(uaddr, flags, uaddr2, (int)val, (int)val2, &val3, true);
+		return futex_requeue(uaddr, flags, uaddr2, flags, (int)val, (int)val2, &val3, true);
 	}
 	return -ENOSYS;
 }
@@ -193,4 +194,27 @@ SYSCALL_DEFINE(455, futex_wait)
 	long ret = futex_wait(a0, flags, (u32)a1, tp, (u32)a2);
 	/* futex2 has no restart block: a signal is -ERESTARTSYS either way. */
 	return ret == -ERESTARTNOHAND ? -ERESTARTSYS : ret;
+}
+
+/* futex_requeue(waiters[2], flags, nr_wake, nr_requeue) (Linux 6.7): wake
+ * up to nr_wake waiters of waiters[0] and move up to nr_requeue more to
+ * waiters[1], if *waiters[0].uaddr still equals waiters[0].val (-EAGAIN
+ * otherwise). Each entry has its own futex2 flags; checks as
+ * futex_parse_waitv: -EINVAL for flags, a NULL vector, a reserved field,
+ * flag bits, a value wider than the size; -EFAULT for an unreadable vector. */
+SYSCALL_DEFINE(456, futex_requeue)
+{
+	struct futex_waitv v[2];
+	unsigned f[2];
+
+	if ((u32)a1 || !a0)
+		return -EINVAL;
+	for (int i = 0; i < 2; i++) {
+		if (copy_from_user(&v[i], (const void __user *)(a0 + i * sizeof(v[i])), sizeof(v[i])))
+			return -EFAULT;
+		if (v[i].__reserved || futex2_to_flags(v[i].flags, &f[i]) || (v[i].val >> 32))
+			return -EINVAL;
+	}
+	u32 cmpval = (u32)v[0].val;
+	return futex_requeue(v[0].uaddr, f[0], v[1].uaddr, f[1], (int)a2, (int)a3, &cmpval, false);
 }

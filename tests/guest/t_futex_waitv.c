@@ -2,7 +2,9 @@
  * argument checks (flags, count, NULL vector, reserved field, size, unknown
  * flag bits, 64-bit values, alignment, clock id), EFAULT, EAGAIN on any
  * mismatch, the index of the woken futex, private vs shared entries, and
- * absolute timeouts on both clocks. */
+ * absolute timeouts on both clocks; futex_requeue (456, Linux 6.7): its
+ * checks, EAGAIN on a changed value, wake and requeue counts, a private
+ * source with a shared target. */
 #include "t_futex.h"
 #include <sys/utsname.h>
 
@@ -11,6 +13,7 @@
 #endif
 #define SYS_futex_wake2 454
 #define SYS_futex_wait2 455
+#define SYS_futex_requeue2 456
 
 struct fwv {
 	uint64_t val, uaddr;
@@ -153,6 +156,61 @@ int main(void)
 			CHECK_RET(syscall(SYS_futex_wait2, &w[0], 1, 0xfffffffful, F2_U32 | F2_PRIVATE, &dl, CLOCK_MONOTONIC) < 0 ? -errno : 0, -EAGAIN);
 			CHECK_RET(syscall(SYS_futex_wait2, &w[0], 0, 0xfffffffful, F2_U32, &dl, 7) < 0 ? -errno : 0, -EINVAL);
 			CHECK_RET(syscall(SYS_futex_wait2, &w[0], 1ul << 32, 0xfffffffful, F2_U32, NULL, 0) < 0 ? -errno : 0, -EINVAL);
+		}
+	}
+	/* futex_requeue(waiters[2], flags, nr_wake, nr_requeue) */
+	{
+		struct fwv rq[2] = { { 0, (uintptr_t)&w[4], F2_U32 | F2_PRIVATE, 0 },
+				     { 0, (uintptr_t)&w[5], F2_U32, 0 } };
+		long r = syscall(SYS_futex_requeue2, rq, 0, 0, 0);
+		r = r < 0 ? -errno : r;
+		if (r == -ENOSYS) {
+			printf("%s: futex_requeue (456) not offered\n", t_name);
+		} else {
+#define RQ(v, fl, nw, nr) (syscall(SYS_futex_requeue2, v, fl, nw, nr) < 0 ? -errno : 0)
+			CHECK_RET(r, 0);
+			CHECK_RET(RQ(rq, 1, 1, 1), -EINVAL);
+			CHECK_RET(RQ(NULL, 0, 1, 1), -EINVAL);
+			CHECK_RET(RQ((void *)16, 0, 1, 1), -EFAULT);
+			CHECK_RET(RQ(rq, 0, -1, 0), -EINVAL);
+			CHECK_RET(RQ(rq, 0, 0, -1), -EINVAL);
+			rq[1].__reserved = 1;
+			CHECK_RET(RQ(rq, 0, 1, 1), -EINVAL);
+			rq[1].__reserved = 0;
+			rq[1].flags = F2_PRIVATE; /* no size */
+			CHECK_RET(RQ(rq, 0, 1, 1), -EINVAL);
+			rq[1].flags = F2_U32 | 0x1000;
+			CHECK_RET(RQ(rq, 0, 1, 1), -EINVAL);
+			rq[1].flags = F2_U32;
+			rq[0].val = 1ull << 32;
+			CHECK_RET(RQ(rq, 0, 1, 1), -EINVAL);
+			rq[0].val = 1; /* *w[4] is 0 */
+			CHECK_RET(RQ(rq, 0, 1, 1), -EAGAIN);
+			rq[0].val = 0;
+
+			/* Three waiters on w[4]: one woken, one moved to the
+			 * shared w[5], one left. */
+			struct waiter a[3] = { 0 };
+			for (int i = 0; i < 3; i++)
+				start_waiter(&a[i], &w[4], FUTEX_WAIT_PRIVATE, 0, 0);
+			errno = 0;
+			r = syscall(SYS_futex_requeue2, rq, 0, 1, 1);
+			CHECK_RET(r < 0 ? -errno : r, 2);
+			int done = 0;
+			for (int ms = 0; ms < 3000 && !done; ms++) {
+				sleep_ms(1);
+				done = a[0].done + a[1].done + a[2].done;
+			}
+			sleep_ms(20);
+			CHECK(a[0].done + a[1].done + a[2].done == 1);
+			CHECK_RET(fx(&w[5], FUTEX_WAKE_PRIVATE, 1, NULL, NULL, 0), 0);
+			CHECK_RET(fx(&w[5], FUTEX_WAKE, 5, NULL, NULL, 0), 1);
+			CHECK_RET(fx(&w[4], FUTEX_WAKE_PRIVATE, 5, NULL, NULL, 0), 1);
+			for (int i = 0; i < 3; i++) {
+				pthread_join(a[i].th, NULL);
+				CHECK_RET(a[i].ret, 0);
+			}
+#undef RQ
 		}
 	}
 	return t_done();
