@@ -21,6 +21,7 @@ struct locker {
 	_Atomic int done;
 	_Atomic int release;  /* unlock when set */
 	unsigned *first;      /* lock this first (ABBA) */
+	int rt;               /* fifo_locker: SCHED_FIFO priority (30 if 0) */
 };
 
 static void *locker_fn(void *arg)
@@ -364,9 +365,74 @@ static int read_prio(pid_t tid)
 static void *fifo_locker(void *arg)
 {
 	struct locker *l = arg;
-	struct sched_param sp = { .sched_priority = 30 };
+	struct sched_param sp = { .sched_priority = l->rt ? l->rt : 30 };
 	pthread_setschedparam(pthread_self(), SCHED_FIFO, &sp);
 	return locker_fn(l);
+}
+
+/* Transitive inheritance: main (FIFO 10) owns lk; mid (FIFO 20) owns lk2
+ * and blocks on lk; hi (FIFO 30) blocks on lk2. main runs at 30 through
+ * mid, and mid at 30; unlocking lk drops main to 10, mid keeps 30 while hi
+ * waits for lk2. */
+static unsigned lk2;
+static void inheritance_chain(void)
+{
+	struct sched_param sp = { .sched_priority = 10 };
+	struct locker mid = { 0 }, hi = { 0 };
+	pid_t me = t_gettid();
+
+	if (sched_setscheduler(0, SCHED_FIFO, &sp)) {
+		printf("%s: SCHED_FIFO not permitted, PI chain not checked\n", t_name);
+		return;
+	}
+	if (read_prio(me) == 1000) {
+		printf("%s: no /proc, PI chain not checked\n", t_name);
+		goto out;
+	}
+	lk = lk2 = 0;
+	CHECK_RET(fx(&lk, FUTEX_LOCK_PI_PRIVATE, 0, NULL, NULL, 0), 0);
+	mid.uaddr = &lk;
+	mid.first = &lk2;
+	mid.op = FUTEX_LOCK_PI_PRIVATE;
+	mid.rt = 20;
+	pthread_create(&mid.th, NULL, fifo_locker, &mid);
+	while (!mid.tid)
+		sleep_ms(1);
+	wait_asleep(mid.tid);
+	sleep_ms(10);
+	CHECK((lk2 & FUTEX_TID_MASK) == (unsigned)mid.tid);
+	CHECK(read_prio(me) == -21);
+	hi.uaddr = &lk2;
+	hi.op = FUTEX_LOCK_PI_PRIVATE;
+	hi.rt = 30;
+	pthread_create(&hi.th, NULL, fifo_locker, &hi);
+	while (!hi.tid)
+		sleep_ms(1);
+	wait_asleep(hi.tid);
+	sleep_ms(10);
+	CHECK(read_prio(me) == -31);
+	CHECK(read_prio(mid.tid) == -31);
+	CHECK_RET(fx(&lk, FUTEX_UNLOCK_PI_PRIVATE, 0, NULL, NULL, 0), 0);
+	CHECK(read_prio(me) == -11);
+	while (!mid.done)
+		sleep_ms(1);
+	CHECK_RET(mid.ret, 0);
+	CHECK(read_prio(mid.tid) == -31);
+	CHECK(!hi.done);
+	mid.release = 1;
+	while (!hi.done)
+		sleep_ms(1);
+	CHECK_RET(hi.ret, 0);
+	hi.release = 1;
+	pthread_join(mid.th, NULL);
+	pthread_join(hi.th, NULL);
+	CHECK_RET(mid.ret, 0);
+	CHECK_RET(hi.ret, 0);
+	CHECK_RET(lk, 0);
+	CHECK_RET(lk2, 0);
+out:
+	sp.sched_priority = 0;
+	sched_setscheduler(0, SCHED_OTHER, &sp);
 }
 
 static void inheritance(void)
@@ -417,5 +483,6 @@ int main(void)
 	requeue_pi();
 	glibc_pi();
 	inheritance();
+	inheritance_chain();
 	return t_done();
 }
