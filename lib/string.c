@@ -2,16 +2,29 @@
  * memset/memcpy/memmove/memcmp itself, so these keep their C names. */
 #include <skiff/string.h>
 
+/* Eight bytes per iteration, then the tail. Not "rep movsb" alone: ERMS
+ * makes that fast on hardware, but under an emulator (QEMU's TCG) every
+ * iteration of a string instruction is a separate step, so 8-byte steps are
+ * several times faster there and no slower on a real CPU. */
 void *memset(void *d, int c, size_t n)
 {
 	void *ret = d;
-	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(c) : "memory");
+	u64 v = 0x0101010101010101ull * (unsigned char)c;
+	size_t q = n >> 3;
+
+	__asm__ __volatile__("rep stosq" : "+D"(d), "+c"(q) : "a"(v) : "memory");
+	n &= 7;
+	__asm__ __volatile__("rep stosb" : "+D"(d), "+c"(n) : "a"(v) : "memory");
 	return ret;
 }
 
 void *memcpy(void *d, const void *s, size_t n)
 {
 	void *ret = d;
+	size_t q = n >> 3;
+
+	__asm__ __volatile__("rep movsq" : "+D"(d), "+S"(s), "+c"(q) : : "memory");
+	n &= 7;
 	__asm__ __volatile__("rep movsb" : "+D"(d), "+S"(s), "+c"(n) : : "memory");
 	return ret;
 }
