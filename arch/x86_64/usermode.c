@@ -22,6 +22,8 @@
 
 #define MSR_STAR 0xc0000081
 #define MSR_LSTAR 0xc0000082
+#define MSR_CSTAR 0xc0000083 /* SYSCALL from compatibility mode */
+#define MSR_SYSENTER_CS 0x174
 #define MSR_SFMASK 0xc0000084
 #define MSR_TSC_AUX 0xc0000103
 #define EFER_SCE 1ull
@@ -32,6 +34,7 @@
 #define RFLAGS_AC (1ull << 18)
 
 extern char syscall_entry[];
+extern char syscall32_entry[]; /* compat_entry.S */
 extern void (*user_exception_hook)(struct trap_frame *tf);
 extern void (*exit_to_user_hook)(struct trap_frame *tf);
 extern bool (*page_fault_hook)(struct trap_frame *tf, u64 addr);
@@ -44,12 +47,16 @@ static void init_this_cpu(void *arg)
 	fpu_init_cpu();
 	arch_wrmsr(MSR_STAR, ((u64)(GDT_UCODE32) << 48) | ((u64)GDT_KCODE << 32));
 	arch_wrmsr(MSR_LSTAR, (u64)syscall_entry);
+	arch_wrmsr(MSR_CSTAR, (u64)syscall32_entry);
 	arch_wrmsr(MSR_SFMASK, RFLAGS_IF | RFLAGS_DF | RFLAGS_TF | RFLAGS_AC);
 	arch_wrmsr(MSR_EFER, arch_rdmsr(MSR_EFER) | EFER_SCE);
 	u32 a, b, c, d;
 	arch_cpuid(0x80000001, 0, &a, &b, &c, &d);
 	if (d & (1u << 27)) /* RDTSCP: TSC_AUX = cpu number for getcpu */
 		arch_wrmsr(MSR_TSC_AUX, this_cpu_id());
+	arch_cpuid(1, 0, &a, &b, &c, &d);
+	if (d & (1u << 11)) /* SEP: SYSENTER_CS 0 makes SYSENTER a #GP */
+		arch_wrmsr(MSR_SYSENTER_CS, 0);
 }
 
 /* Every online CPU: FPU, SYSCALL MSRs. Installs the hooks. Boot CPU, once,
