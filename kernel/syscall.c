@@ -34,12 +34,7 @@ static void build_table(void)
 
 const char *syscall_name(u32 nr)
 {
-	static char buf[24];
-
-	if (nr < NR_SYSCALLS && names[nr])
-		return names[nr];
-	snprintf(buf, sizeof(buf), "syscall %u", nr);
-	return buf;
+	return nr < NR_SYSCALLS ? names[nr] : NULL;
 }
 
 /* Run the system call described by tf (rax = number). Returns the value for
@@ -54,8 +49,13 @@ long syscall_dispatch(struct trap_frame *tf)
 	if (nr >= NR_SYSCALLS || !table[nr]) {
 		if (nr < NR_SYSCALLS) {
 			u8 bit = (u8)(1u << (nr & 7));
-			if (!(__atomic_fetch_or(&warned[nr / 8], bit, __ATOMIC_RELAXED) & bit))
-				pr_warn("unimplemented syscall %s (%llu)", syscall_name((u32)nr),
+			const char *name = syscall_name((u32)nr);
+			if (__atomic_fetch_or(&warned[nr / 8], bit, __ATOMIC_RELAXED) & bit)
+				;
+			else if (name)
+				pr_warn("unimplemented syscall %s (%llu)", name, (unsigned long long)nr);
+			else
+				pr_warn("unimplemented syscall %llu (not a Linux x86-64 system call)",
 					(unsigned long long)nr);
 		} else {
 			pr_warn_once("syscall number %llu out of range", (unsigned long long)nr);

@@ -28,7 +28,7 @@ struct syscall_entry {
 
 #define NR_SYSCALLS 512
 
-/* Linux name of a syscall number, for logs ("syscall 1000" if unknown). */
+/* Linux name of a syscall number, for logs; NULL if Linux has none. */
 const char *syscall_name(u32 nr);
 
 #endif
