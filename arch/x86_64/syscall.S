@@ -8,11 +8,13 @@
  * user mode would put it (TSS.rsp0 = the same top), so task->uregs is always
  * kstack_top - sizeof(struct trap_frame).
  *
- * syscall_handler(frame) runs the call and the exit-to-user work and returns
- * with interrupts off: 1 when the frame can go back with SYSRETQ (rcx == rip,
- * r11 == rflags, canonical rip, user segments unchanged; checked in C, which
- * closes the SYSRET-with-non-canonical-RCX hole), 0 for the IRETQ path
- * (trap_return in entry.S: after execve, signal delivery, sigreturn). */
+ * syscall_handler(frame) is entered with interrupts off (it closes the
+ * thread's user-time interval first, then enables them), runs the call and
+ * the exit-to-user work, and returns with interrupts off: 1 when the frame
+ * can go back with SYSRETQ (rcx == rip, r11 == rflags, canonical rip, user
+ * segments unchanged; checked in C, which closes the
+ * SYSRET-with-non-canonical-RCX hole), 0 for the IRETQ path (trap_return in
+ * entry.S: after execve, signal delivery, sigreturn). */
 #include <arch/gdt.h>
 
 #define USER_CS (GDT_UCODE | 3)
@@ -50,9 +52,8 @@ syscall_entry:
 	pushq %r15
 	cld
 	xorl %ebp, %ebp
-	sti
 	movq %rsp, %rdi
-	call syscall_handler        /* returns with interrupts off */
+	call syscall_handler        /* enables interrupts; returns with them off */
 	testl %eax, %eax
 	jz trap_return
 	popq %r15

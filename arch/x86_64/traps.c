@@ -126,12 +126,18 @@ void (*exit_to_user_hook)(struct trap_frame *tf);
 
 static void trap_handle(struct trap_frame *tf);
 
+/* Entered with interrupts off (interrupt gates). From user mode the
+ * thread's user time ends here and restarts in the exit-to-user work; not
+ * for NMI, #DF or #MC (their own IST stacks, any context), which skip both
+ * and stay user time. */
 void trap_dispatch(struct trap_frame *tf)
 {
+	bool user = (tf->cs & 3) && tf->vector != 2 && tf->vector != 8 && tf->vector != 18;
+
+	if (user)
+		cputime_enter_kernel();
 	trap_handle(tf);
-	/* Not after NMI, #DF or #MC (their own IST stacks, any context). */
-	if ((tf->cs & 3) && exit_to_user_hook && tf->vector != 2 && tf->vector != 8 &&
-	    tf->vector != 18)
+	if (user && exit_to_user_hook)
 		exit_to_user_hook(tf);
 }
 

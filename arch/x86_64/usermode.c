@@ -138,7 +138,9 @@ void arch_set_user_gs_base(u64 v)
 }
 
 /* Pending work before returning to user mode: reschedule, signals, the
- * sigsuspend mask. Returns with interrupts off and nothing left to do. */
+ * sigsuspend mask. Returns with interrupts off and nothing left to do, the
+ * thread's user-time interval open (kernel/sched/cputime.c): every path
+ * back to user mode ends here. */
 void arch_exit_to_user(struct trap_frame *tf)
 {
 	struct task_ext *t = cur_tx();
@@ -156,6 +158,7 @@ void arch_exit_to_user(struct trap_frame *tf)
 			signals_deliver(tf);
 	}
 	t->in_syscall = false;
+	cputime_return_to_user();
 }
 
 static bool can_sysret(const struct trap_frame *tf)
@@ -167,11 +170,14 @@ static bool can_sysret(const struct trap_frame *tf)
 
 long syscall_dispatch(struct trap_frame *tf);
 
-/* C half of the SYSCALL entry (syscall.S). */
+/* C half of the SYSCALL entry (syscall.S), entered with interrupts off so
+ * that the user time ends before anything can preempt the thread. */
 int syscall_handler(struct trap_frame *tf)
 {
 	struct task_ext *t = cur_tx();
 
+	cputime_enter_kernel();
+	arch_irq_enable();
 	t->in_syscall = true;
 	t->orig_rax = tf->rax;
 	tf->rax = (u64)syscall_dispatch(tf);

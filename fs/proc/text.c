@@ -181,7 +181,7 @@ int proc_gen(const struct proc_node *n, char *buf, size_t size)
 	case GEN_NR_OPEN: return snprintf(buf, size, "1048576\n");
 	case GEN_OVERCOMMIT: return snprintf(buf, size, "0\n");
 	case GEN_MAX_MAP_COUNT: return snprintf(buf, size, "65530\n");
-	case GEN_P_STAT: return procinfo_stat(n->pid, n->tid ? n->tid : n->pid, buf, size);
+	case GEN_P_STAT: return procinfo_stat(n->pid, n->tid, buf, size); /* tid 0: the process */
 	case GEN_P_STATUS: return procinfo_status(n->pid, buf, size);
 	case GEN_P_CMDLINE: return procinfo_cmdline(n->pid, buf, size);
 	case GEN_P_ENVIRON: return procinfo_environ(n->pid, buf, size);

@@ -23,12 +23,18 @@
 #define TASK_DEAD            0x80
 #define TASK_NORMAL (TASK_INTERRUPTIBLE | TASK_UNINTERRUPTIBLE)
 
+/* A user/system split of CPU time, in ns. */
+struct cputime {
+	u64 utime, stime;
+};
+
 /* Locking legend:
  *   [c] only the thread itself (or its CPU while it runs)
  *   [p] t->pi_lock
  *   [r] the lock of the run queue the thread is on (rq of t->cpu)
  *   [I] immutable after creation
- *   [a] atomic */
+ *   [a] atomic
+ *   [u] written only by the thread's CPU, interrupts off, inside acct_seq */
 struct thread {
 	u64 ksp;                  /* [r] saved kernel rsp while switched out */
 	void *kstack;             /* [I] lowest address of the kernel stack */
@@ -52,6 +58,11 @@ struct thread {
 	u64 vruntime;             /* [r] fair: weighted runtime */
 	u64 exec_start;           /* [r] monotonic ns when it last started running */
 	u64 sum_exec;             /* [r] total ns on CPU */
+	/* User/system split (kernel/sched/cputime.c). */
+	u64 user_cycles;          /* [u] clock_cycles() in user mode up to its last kernel entry */
+	u64 user_since;           /* [u] clock_cycles() at its last return to user mode, 0 in the kernel */
+	u32 acct_seq;             /* [c] odd while user_cycles and user_since change */
+	struct cputime prev_cputime; /* [r] last split reported (never goes down) */
 	u64 slice_end;            /* [r] RR/fair: when its slice ends */
 	u64 nr_switches;          /* [r] */
 	struct list_head rq_link; /* [r] */
@@ -119,6 +130,21 @@ void sched_set_nice(struct thread *t, int nice);
 int sched_set_affinity(struct thread *t, u64 mask);
 /* PI: set the effective priority (kernel/futex/pi.c); 0 = back to normal. */
 void sched_set_effective_prio(struct thread *t, int prio);
+
+/* CPU time accounting (kernel/sched/cputime.c). The two hooks bracket user
+ * mode: cputime_enter_kernel() on every entry from user mode (syscall,
+ * interrupt, exception), cputime_return_to_user() just before the return;
+ * both on the current thread with interrupts off. */
+void cputime_enter_kernel(void);
+void cputime_return_to_user(void);
+/* t's run time in ns: its past slices plus the one it is running now. Any
+ * context but NMI; takes t's run-queue lock (so callers may hold proc_lock,
+ * never a run-queue lock). t must stay allocated. */
+u64 sched_thread_runtime(struct thread *t);
+/* t's run time split into user and system ns. out->utime + out->stime
+ * equals sched_thread_runtime(t) at one instant, and neither field is ever
+ * smaller than the last reported. Same context rules. */
+void sched_thread_cputime(struct thread *t, struct cputime *out);
 
 /* Idle and halt-polling statistics. */
 struct idle_stats {

@@ -10,6 +10,7 @@
 #ifndef SKIFF_TIME_H
 #define SKIFF_TIME_H
 
+#include <arch/cpu.h>
 #include <skiff/types.h>
 
 #define NSEC_PER_USEC 1000ull
@@ -24,6 +25,15 @@ void clock_set_realtime(u64 ns);
 /* Call fn (any context, no locks held) after every clock_set_realtime().
  * Up to 8 hooks; registration is meant for boot. */
 void clock_was_set_register(void (*fn)(void));
+
+/* The counter under the clock (the TSC), for measuring intervals on hot
+ * paths (kernel/sched/cputime.c): one instruction, not ordered against the
+ * code around it, not clamped; it runs at one rate on every CPU (QEMU and
+ * KVM keep the vCPUs' TSCs in step). clock_cycles_to_ns() converts a
+ * difference of two readings (up to years' worth) to ns. Both valid
+ * after time_init(). */
+static inline u64 clock_cycles(void) { return arch_rdtsc(); }
+u64 clock_cycles_to_ns(u64 cycles);
 
 void time_init(void);            /* boot CPU, after ACPI/APIC discovery */
 void time_init_secondary(void);  /* each AP, on that AP */

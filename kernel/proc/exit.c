@@ -20,23 +20,26 @@
 
 void arch_drop_user_mm(void);
 
-u64 task_cpu_ns(struct task_ext *t)
-{
-	return t->pub.thread ? READ_ONCE(t->pub.thread->sum_exec) : 0;
-}
-
+/* p's user and system ns: its exited threads' plus each live thread's split
+ * (kernel/sched/cputime.c), running slices included. Each thread's part
+ * never goes down and moves whole into dead_* when it exits, so neither
+ * total ever goes down. [P] */
 void proc_cputime(struct proc_ext *p, u64 *utime, u64 *stime)
 {
 	struct list_head *pos;
-	u64 u = p->dead_utime_ns;
+	u64 u = p->dead_utime_ns, s = p->dead_stime_ns;
 
 	list_for_each(pos, &p->threads) {
 		struct task_ext *t = list_entry(pos, struct task_ext, thread_link);
-		if (!t->exited)
-			u += task_cpu_ns(t);
+		struct cputime ct;
+		if (t->exited || !t->pub.thread)
+			continue;
+		sched_thread_cputime(t->pub.thread, &ct);
+		u += ct.utime;
+		s += ct.stime;
 	}
 	*utime = u;
-	*stime = p->dead_stime_ns;
+	*stime = s;
 }
 
 /* Give p's children to init. [P] */
@@ -146,8 +149,10 @@ __noreturn void do_exit(int code)
 	t->pub.thread = NULL;
 	arch_drop_user_mm();
 	t->exited = true;
-	u64 now = clock_monotonic_ns();
-	p->dead_utime_ns += th->sum_exec + (now > th->exec_start ? now - th->exec_start : 0);
+	struct cputime ct;
+	sched_thread_cputime(th, &ct);
+	p->dead_utime_ns += ct.utime;
+	p->dead_stime_ns += ct.stime;
 	bool last = --p->nr_threads == 0;
 	nr_threads_all--;
 	bool leader = t->pub.tid == p->pub.pid;
@@ -280,6 +285,15 @@ static bool matches(struct proc_ext *c, struct wait_opts *w)
 	return !!(w->options & __WCLONE) == clone_child;
 }
 
+/* The times wait4/waitid report for c (Linux's RUSAGE_BOTH): its own and
+ * those of the children it reaped. [P] */
+static void wait_times(struct proc_ext *c, struct wait_opts *w)
+{
+	proc_cputime(c, &w->utime, &w->stime);
+	w->utime += c->child_utime_ns;
+	w->stime += c->child_stime_ns;
+}
+
 /* One pass over the children. Returns pid > 0 with w filled, 0 when a child
  * exists but has nothing to report, -ECHILD when none matches. [P] */
 static int wait_scan(struct proc_ext *me, struct wait_opts *w)
@@ -299,7 +313,7 @@ static int wait_scan(struct proc_ext *me, struct wait_opts *w)
 			w->status = st;
 			w->code = (st & 0x7f) ? ((st & 0x80) ? CLD_DUMPED : CLD_KILLED) : CLD_EXITED;
 			w->si_status = w->code == CLD_EXITED ? (st >> 8) & 0xff : st & 0x7f;
-			proc_cputime(c, &w->utime, &w->stime);
+			wait_times(c, w);
 			if (!(w->options & WNOWAIT))
 				reap(c);
 			return w->pid;
@@ -308,6 +322,7 @@ static int wait_scan(struct proc_ext *me, struct wait_opts *w)
 			w->status = (c->stop_sig << 8) | 0x7f;
 			w->code = CLD_STOPPED;
 			w->si_status = c->stop_sig;
+			wait_times(c, w);
 			if (!(w->options & WNOWAIT))
 				c->notify = 0;
 			return w->pid;
@@ -316,6 +331,7 @@ static int wait_scan(struct proc_ext *me, struct wait_opts *w)
 			w->status = 0xffff;
 			w->code = CLD_CONTINUED;
 			w->si_status = SIGCONT;
+			wait_times(c, w);
 			if (!(w->options & WNOWAIT))
 				c->notify = 0;
 			return w->pid;

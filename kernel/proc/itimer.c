@@ -3,10 +3,10 @@
  *
  * ITIMER_REAL and POSIX timers run on kernel timers (monotonic deadlines;
  * CLOCK_REALTIME absolute values are converted when armed). ITIMER_VIRTUAL
- * and ITIMER_PROF are approximated with the process's total CPU time (no
- * user/system split is kept): a kernel timer checks the CPU time consumed
- * and re-arms itself for the remainder, so a signal comes at most one CPU
- * slice late. Callbacks run in interrupt context and take proc_lock. */
+ * counts the process's user time, ITIMER_PROF its user and system time
+ * (kernel/sched/cputime.c): a kernel timer checks the CPU time consumed and
+ * re-arms itself for the remainder, so a signal comes at most one CPU slice
+ * late. Callbacks run in interrupt context and take proc_lock. */
 #include <skiff/errno.h>
 #include <skiff/mm.h>
 #include <skiff/string.h>
@@ -30,22 +30,15 @@ struct posix_timer {
 	int last_overrun;           /* [P] reported by timer_getoverrun */
 };
 
-/* CPU time of every thread of p, including the running slices. [P] */
-static u64 cpu_now(struct proc_ext *p)
+/* The CPU time an ITIMER_VIRTUAL (user time) or ITIMER_PROF (user and
+ * system time) timer of p counts, running slices included. [P] */
+static void cpu_now(struct proc_ext *p, u64 *virt, u64 *prof)
 {
-	struct list_head *pos;
-	u64 total = p->dead_utime_ns, now = clock_monotonic_ns();
+	u64 u, s;
 
-	list_for_each(pos, &p->threads) {
-		struct task_ext *t = list_entry(pos, struct task_ext, thread_link);
-		struct thread *th = t->pub.thread;
-		if (t->exited || !th)
-			continue;
-		total += READ_ONCE(th->sum_exec);
-		if (READ_ONCE(th->on_cpu) && now > READ_ONCE(th->exec_start))
-			total += now - READ_ONCE(th->exec_start);
-	}
-	return total;
+	proc_cputime(p, &u, &s);
+	*virt = u;
+	*prof = u + s;
 }
 
 static void send_kernel_sig(struct proc_ext *p, int sig)
@@ -95,20 +88,21 @@ static void cpu_fn(struct timer *tm)
 /* [P] */
 static void cpu_check(struct proc_ext *p, struct timer *tm)
 {
-	u64 now = cpu_now(p), next = ~0ull;
+	u64 virt, prof, next = ~0ull;
 
-	if (p->virt_expires_ns && now >= p->virt_expires_ns) {
+	cpu_now(p, &virt, &prof);
+	if (p->virt_expires_ns && virt >= p->virt_expires_ns) {
 		send_kernel_sig(p, SIGVTALRM);
-		p->virt_expires_ns = p->virt_interval_ns ? now + p->virt_interval_ns : 0;
+		p->virt_expires_ns = p->virt_interval_ns ? virt + p->virt_interval_ns : 0;
 	}
-	if (p->prof_expires_ns && now >= p->prof_expires_ns) {
+	if (p->prof_expires_ns && prof >= p->prof_expires_ns) {
 		send_kernel_sig(p, SIGPROF);
-		p->prof_expires_ns = p->prof_interval_ns ? now + p->prof_interval_ns : 0;
+		p->prof_expires_ns = p->prof_interval_ns ? prof + p->prof_interval_ns : 0;
 	}
 	if (p->virt_expires_ns)
-		next = MIN(next, p->virt_expires_ns - now);
+		next = MIN(next, p->virt_expires_ns - virt);
 	if (p->prof_expires_ns)
-		next = MIN(next, p->prof_expires_ns - now);
+		next = MIN(next, p->prof_expires_ns - prof);
 	if (next != ~0ull)
 		timer_arm(tm, clock_monotonic_ns() + MAX(next, 1000000ull));
 }
@@ -160,7 +154,9 @@ static void get_itimer(struct proc_ext *p, int which, struct itimerval *v)
 		exp = p->real_expires_ns;
 		iv = p->real_interval_ns;
 	} else {
-		now = cpu_now(p);
+		u64 virt, prof;
+		cpu_now(p, &virt, &prof);
+		now = which == ITIMER_VIRTUAL ? virt : prof;
 		exp = which == ITIMER_VIRTUAL ? p->virt_expires_ns : p->prof_expires_ns;
 		iv = which == ITIMER_VIRTUAL ? p->virt_interval_ns : p->prof_interval_ns;
 	}
@@ -186,12 +182,13 @@ static int set_itimer(int which, const struct itimerval *nv, struct itimerval *o
 			timer_arm(&p->real_timer, p->real_expires_ns);
 	} else {
 		struct posix_timer *c = cpu_timer_of(p, val != 0);
-		u64 now = cpu_now(p);
+		u64 virt, prof;
+		cpu_now(p, &virt, &prof);
 		if (which == ITIMER_VIRTUAL) {
-			p->virt_expires_ns = val ? now + val : 0;
+			p->virt_expires_ns = val ? virt + val : 0;
 			p->virt_interval_ns = val ? iv : 0;
 		} else {
-			p->prof_expires_ns = val ? now + val : 0;
+			p->prof_expires_ns = val ? prof + val : 0;
 			p->prof_interval_ns = val ? iv : 0;
 		}
 		if (c && val)

@@ -235,13 +235,11 @@ int do_execve(const char *path, char *const *kargv, char *const *kenvp, bool fro
 void itimers_init(struct proc_ext *p);
 void itimers_exit(struct proc_ext *p);
 void itimers_exec(struct proc_ext *p);
+/* p's user and system ns, live threads' running slices included (exit.c). [P] */
 void proc_cputime(struct proc_ext *p, u64 *utime, u64 *stime);
 
 /* vfork */
 void vfork_release(struct proc_ext *p);          /* takes proc_lock */
-
-/* cputime helpers */
-u64 task_cpu_ns(struct task_ext *t);
 
 /* time conversion */
 static inline u64 ts_to_ns(const struct timespec *ts) { return (u64)ts->tv_sec * 1000000000ull + (u64)ts->tv_nsec; }

@@ -95,6 +95,9 @@ static void get_vm(pid_t pid, struct vm_stats *st)
 
 int procinfo_stat(pid_t pid, pid_t tid, char *buf, size_t size)
 {
+	bool whole = tid == 0; /* /proc/P/stat rather than /proc/P/task/T/stat */
+	if (whole)
+		tid = pid; /* every other field as the leader's task file */
 	struct vm_stats vs;
 	get_vm(pid, &vs);
 	u64 f = spin_lock_irqsave(&proc_lock);
@@ -114,10 +117,18 @@ int procinfo_stat(pid_t pid, pid_t tid, char *buf, size_t size)
 	}
 	if (!t)
 		t = any_thread(p);
-	u64 ut, st, ign, cgt;
-	proc_cputime(p, &ut, &st);
-	sig_sets(p, &ign, &cgt);
+	u64 ut = 0, st = 0, ign, cgt;
 	struct thread *th = t && !t->exited ? t->pub.thread : NULL;
+	/* utime, stime: the process's, or one thread's in task/T/stat. */
+	if (whole) {
+		proc_cputime(p, &ut, &st);
+	} else if (th) {
+		struct cputime ct;
+		sched_thread_cputime(th, &ct);
+		ut = ct.utime;
+		st = ct.stime;
+	}
+	sig_sets(p, &ign, &cgt);
 	int n = snprintf(buf, size,
 		"%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu "
 		"18446744073709551615 0 0 %llu 0 0 %llu %llu %llu %llu 0 0 0 %d %d %u %u 0 0 0 0 0 0 0 0 0 0 %d\n",

@@ -182,12 +182,14 @@ SYSCALL_DEFINE(98, getrusage)
 	u64 f = spin_lock_irqsave(&proc_lock);
 	if (who == RUSAGE_SELF) {
 		proc_cputime(p, &ut, &st);
-		ut += clock_monotonic_ns() - READ_ONCE(current->exec_start);
 	} else if (who == RUSAGE_CHILDREN) {
 		ut = p->child_utime_ns;
 		st = p->child_stime_ns;
 	} else {
-		ut = current->sum_exec + (clock_monotonic_ns() - READ_ONCE(current->exec_start));
+		struct cputime ct;
+		sched_thread_cputime(current, &ct);
+		ut = ct.utime;
+		st = ct.stime;
 	}
 	ru.ru_nvcsw = who == RUSAGE_CHILDREN ? 0 : (s64)current->nr_switches;
 	spin_unlock_irqrestore(&proc_lock, f);

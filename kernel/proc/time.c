@@ -23,15 +23,6 @@ static void realtime_changed(void)
 	wake_up_all(&realtime_sleepers);
 }
 
-static u64 thread_cpu_ns(struct thread *th)
-{
-	u64 s = READ_ONCE(th->sum_exec);
-
-	if (th == current)
-		s += clock_monotonic_ns() - READ_ONCE(th->exec_start);
-	return s;
-}
-
 /* Current value of a clock, or -EINVAL. */
 static int clock_read(int clk, u64 *ns)
 {
@@ -50,13 +41,13 @@ static int clock_read(int clk, u64 *ns)
 		*ns = clock_monotonic_ns();
 		return 0;
 	case CLOCK_THREAD_CPUTIME_ID:
-		*ns = thread_cpu_ns(current);
+		*ns = sched_thread_runtime(current);
 		return 0;
 	case CLOCK_PROCESS_CPUTIME_ID: {
 		u64 u, s, f = spin_lock_irqsave(&proc_lock);
 		proc_cputime(cur_px(), &u, &s);
 		spin_unlock_irqrestore(&proc_lock, f);
-		*ns = u + s + (clock_monotonic_ns() - READ_ONCE(current->exec_start));
+		*ns = u + s;
 		return 0;
 	}
 	default:

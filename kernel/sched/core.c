@@ -58,7 +58,7 @@ static bool cpu_allowed(const struct thread *t, unsigned cpu)
 
 /* Lock the run queue t is on; t->cpu cannot change while it is held.
  * Interrupts must already be off. */
-static struct rq *task_rq_lock(struct thread *t)
+struct rq *task_rq_lock(struct thread *t)
 {
 	for (;;) {
 		struct rq *rq = cpu_rq((unsigned)READ_ONCE(t->cpu));

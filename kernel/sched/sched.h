@@ -51,6 +51,9 @@ static inline u32 rq_nr_runnable(const struct rq *rq)
 	return READ_ONCE(rq->rt_throttled) ? READ_ONCE(rq->q.nr_fair) : runqueue_nr(&rq->q);
 }
 
+/* Lock the run queue t is on (interrupts off); t->cpu cannot change while
+ * it is held. Returns that rq, locked. */
+struct rq *task_rq_lock(struct thread *t);
 void idle_reap(struct rq *rq);
 bool sched_steal(struct rq *rq);
 

@@ -33,6 +33,7 @@ enum clock_src { SRC_NONE, SRC_TSC, SRC_KVMCLOCK };
 static int clock_src;                  /* [I] published last */
 static u64 tsc_base;                   /* [I] TSC value at monotonic 0 */
 static struct clock_scale tsc_to_ns;   /* [I] */
+static struct clock_scale cycles_to_ns;/* [I] clock_cycles_to_ns, either source */
 static u64 kvm_base;                   /* [I] kvmclock system time at monotonic 0 */
 static s64 realtime_offset;            /* [a] realtime - monotonic */
 static DEFINE_PER_CPU(u64, mono_last); /* [a] largest value this CPU returned */
@@ -71,6 +72,11 @@ u64 clock_monotonic_ns(void)
 	} while (!__atomic_compare_exchange_n(lastp, &last, ns, false, __ATOMIC_RELAXED,
 					      __ATOMIC_RELAXED));
 	return ns;
+}
+
+u64 clock_cycles_to_ns(u64 cycles)
+{
+	return clock_scale_apply(&cycles_to_ns, cycles);
 }
 
 u64 clock_realtime_ns(void)
@@ -201,6 +207,8 @@ void time_init(void)
 		tsc_to_ns = clock_scale_compute(NSEC_PER_SEC, tsc_info.hz);
 		src = SRC_TSC;
 	}
+	if (tsc_info.hz)
+		cycles_to_ns = clock_scale_compute(NSEC_PER_SEC, tsc_info.hz);
 	__atomic_store_n(&clock_src, src, __ATOMIC_RELEASE);
 
 	u64 khz = tsc_info.hz / 1000;
