@@ -13,8 +13,9 @@
  * The test passes when every child is reaped and the kernel still does the
  * basics afterwards (fork, exec, pipes, files, threads), with exact
  * results. A kernel fault ends the whole run, which the harness reports.
- * Reproducible: child i uses seed T_SYSFUZZ_SEED + i (default 1), printed
- * with the number of calls it made.
+ * Children with odd seeds make the calls from four threads at once, so
+ * that calls race on the same descriptors and memory. Reproducible (up to
+ * thread interleaving): child i uses seed T_SYSFUZZ_SEED + i (default 1).
  *
  * Excluded, because they act on other processes or on the whole machine
  * (the run is root on both kernels): reboot, kexec_*, kill, tkill, tgkill,
@@ -33,6 +34,7 @@
 #include <pthread.h>
 #include <sys/resource.h>
 #include <sys/stat.h>
+#include <sys/sysmacros.h>
 
 #define NR_MAX 463
 #define PARALLEL 2
@@ -70,7 +72,7 @@ static bool is_denied(int nr)
 	return false;
 }
 
-static uint64_t rng;
+static __thread uint64_t rng;
 static uint64_t rnd(void)
 {
 	rng ^= rng << 13;
@@ -82,8 +84,12 @@ static uint64_t rnd(void)
 static unsigned char *scratch; /* 2 pages of random bytes, then an unmapped page */
 static int fds[8];
 static int nfds;
-static const char *paths[] = { "a", "b/c", "dir", "dir/x", "/tmp/sysfuzz/f", ".", "..", "", "/proc/self/fd/0",
-			       "/dev/null", "lnk" };
+/* Everything a call can reach by name or descriptor is the child's own:
+ * nothing outside /tmp/sysfuzz but /proc/self/stat (a chmod or rename of
+ * /dev/null would break every later test), and its null and zero devices
+ * are private nodes (mknod 1:3, 1:5) that the child unlinks at once. */
+static const char *paths[] = { "a", "b/c", "dir", "dir/x", "/tmp/sysfuzz/f", ".", "dir/..", "",
+			       "/proc/self/stat", "n", "lnk" };
 
 static uint64_t arg(void)
 {
@@ -113,11 +119,30 @@ static uint64_t arg(void)
 	}
 }
 
+static void fuzz_loop(unsigned seed, uint64_t stream);
+
+static void *fuzz_thread(void *arg)
+{
+	uint64_t stream = (uintptr_t)arg;
+	fuzz_loop((unsigned)(stream / 16), stream);
+	return NULL;
+}
+
 static void child(unsigned seed)
 {
 	rng = 0x9e3779b97f4a7c15ull * (seed + 1);
-	/* No way back to the console or the harness: stdio on /dev/null. */
-	int nul = open("/dev/null", O_RDWR);
+	/* No way back to the console or the harness: stdio on a private null
+	 * device. */
+	if (chdir("/tmp/sysfuzz"))
+		_exit(3);
+	char nn[32], zn[32];
+	snprintf(nn, sizeof(nn), "null.%u", seed);
+	snprintf(zn, sizeof(zn), "zero.%u", seed);
+	if (mknod(nn, S_IFCHR | 0666, makedev(1, 3)) || mknod(zn, S_IFCHR | 0666, makedev(1, 5)))
+		_exit(3);
+	int nul = open(nn, O_RDWR);
+	if (nul < 0)
+		_exit(3);
 	dup2(nul, 0);
 	dup2(nul, 1);
 	dup2(nul, 2);
@@ -142,10 +167,26 @@ static void child(unsigned seed)
 	fds[nfds++] = p[1];
 	fds[nfds++] = open("f", O_RDWR | O_CREAT, 0644);
 	fds[nfds++] = open(".", O_RDONLY | O_DIRECTORY);
-	fds[nfds++] = open("/dev/zero", O_RDONLY);
-	fds[nfds++] = open("/dev/null", O_WRONLY);
+	fds[nfds++] = open(zn, O_RDONLY);
+	fds[nfds++] = open(nn, O_WRONLY);
+	unlink(nn);
+	unlink(zn);
 	fds[nfds++] = 0;
 	fds[nfds++] = 12345;
+	/* Odd seeds fuzz from four threads at once: calls race on the same
+	 * descriptors and memory (a munmap under another thread's read...). */
+	if (seed & 1) {
+		for (uintptr_t k = 1; k < 4; k++) {
+			pthread_t th;
+			pthread_create(&th, NULL, fuzz_thread, (void *)(seed * 16 + k));
+		}
+	}
+	fuzz_loop(seed, seed * 16);
+}
+
+static void fuzz_loop(unsigned seed, uint64_t stream)
+{
+	rng = 0x9e3779b97f4a7c15ull * (stream + 1);
 	/* The count goes to a shared page the parent reads. */
 	_Atomic unsigned long *count = (void *)(uintptr_t)strtoull(getenv("T_SYSFUZZ_COUNT"), NULL, 16);
 	for (;;) {
