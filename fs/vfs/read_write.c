@@ -39,6 +39,43 @@ int uio_copy_in(struct uio *u, void *dst, size_t n)
 	return 0;
 }
 
+/* Copy between a kernel buffer and the vector's segments in order. */
+static int uio_vec_copy(struct uio_vec *v, void *kbuf, size_t n, bool out)
+{
+	char *k = kbuf;
+
+	if (n > v->len)
+		n = v->len;
+	while (n) {
+		struct uio *u = v->seg;
+		if (!v->nseg)
+			break;
+		if (!u->len) {
+			v->seg++;
+			v->nseg--;
+			continue;
+		}
+		size_t c = MIN(n, u->len);
+		int err = out ? uio_copy_out(u, k, c) : uio_copy_in(u, k, c);
+		if (err)
+			return err;
+		k += c;
+		n -= c;
+		v->len -= c;
+	}
+	return 0;
+}
+
+int uio_vec_copy_out(struct uio_vec *v, const void *src, size_t n)
+{
+	return uio_vec_copy(v, (void *)src, n, true);
+}
+
+int uio_vec_copy_in(struct uio_vec *v, void *dst, size_t n)
+{
+	return uio_vec_copy(v, dst, n, false);
+}
+
 long vfs_read(struct file *f, struct uio *u, u64 *pos)
 {
 	if ((f->fmode & FMODE_PATH) || !(f->fmode & FMODE_READ))
@@ -166,6 +203,29 @@ struct iovec_abi {
 	u64 len;
 };
 
+/* The whole vector to the file's read_vec/write_vec (sockets, stream
+ * files: no position update). Each segment must lie in user space. */
+static long rw_vec(struct file *f, const struct iovec_abi *iov, u64 cnt, u64 total, bool write,
+		   u64 *pos)
+{
+	struct uio *segs = kmalloc(cnt * sizeof(*segs));
+	long r;
+
+	if (!segs)
+		return -ENOMEM;
+	for (u64 i = 0; i < cnt; i++) {
+		if (!user_range_ok(iov[i].base, iov[i].len)) {
+			kfree(segs);
+			return -EFAULT;
+		}
+		segs[i] = (struct uio){ (void *)iov[i].base, iov[i].len, true };
+	}
+	struct uio_vec v = { segs, (u32)cnt, total > MAX_RW_COUNT ? MAX_RW_COUNT : total };
+	r = write ? f->ops->write_vec(f, &v, pos) : f->ops->read_vec(f, &v, pos);
+	kfree(segs);
+	return r;
+}
+
 /* Vector I/O: off < 0 means the file position. */
 static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, s64 off, bool at)
 {
@@ -212,6 +272,11 @@ static long do_rwv(int fd, u64 uiov, u64 cnt, bool write, s64 off, bool at)
 		total += iov[i].len;
 	}
 	pos = at ? (u64)off : f->pos;
+	if (f->ops && (write ? f->ops->write_vec : f->ops->read_vec)) {
+		/* nothing to move: no call at all (an empty writev sends no datagram) */
+		r = total ? rw_vec(f, iov, cnt, total, write, &pos) : 0;
+		goto out;
+	}
 	for (u64 i = 0; i < cnt; i++) {
 		struct uio u = { (void *)iov[i].base, iov[i].len, true };
 		if (!iov[i].len)

@@ -27,6 +27,17 @@ struct uio {
 int uio_copy_out(struct uio *u, const void *src, size_t n);
 int uio_copy_in(struct uio *u, void *dst, size_t n);
 
+/* A vector of buffers (readv/writev, socket messages), consumed in order. */
+struct uio_vec {
+	struct uio *seg;
+	u32 nseg;     /* segments left, seg[0] the current one */
+	size_t len;   /* bytes left in all of them */
+};
+/* Copy n bytes (at most len) to/from the vector and advance it: 0 or
+ * -EFAULT (the vector is advanced past what was copied). */
+int uio_vec_copy_out(struct uio_vec *v, const void *src, size_t n);
+int uio_vec_copy_in(struct uio_vec *v, void *dst, size_t n);
+
 struct file_operations {
 	long (*read)(struct file *f, struct uio *u, u64 *pos);   /* bytes or -errno */
 	long (*write)(struct file *f, struct uio *u, u64 *pos);
@@ -41,6 +52,11 @@ struct file_operations {
 	 * directories and block devices seek normally, FIFOs and sockets give
 	 * -ESPIPE and character devices stay at 0. */
 	s64 (*llseek)(struct file *f, s64 off, int whence);
+	/* Optional vector I/O: readv/writev hand over the whole vector in one
+	 * call (a datagram socket sends or receives one message). Without
+	 * them each segment goes to read/write in turn. */
+	long (*read_vec)(struct file *f, struct uio_vec *v, u64 *pos);
+	long (*write_vec)(struct file *f, struct uio_vec *v, u64 *pos);
 };
 
 /* An open file description. [a] refcount; other fields under f->lock. */
@@ -125,6 +141,8 @@ struct file *anon_file_create(const struct file_operations *ops, u32 mode, int f
 /* Allocate n descriptors at once (pipe2, socketpair): fds[i] gets files[i];
  * all or nothing. */
 int fd_install_many(struct file **files, int n, bool cloexec, int *fds);
+/* close(2) of the caller's descriptor: 0 or -EBADF. */
+int fd_close(int fd);
 /* Current process's credentials as the VFS sees them (root when no task). */
 u32 vfs_fsuid(void);
 u32 vfs_fsgid(void);
@@ -136,6 +154,22 @@ int vfs_hostname(char *buf, size_t size);
 /* RLIMIT_FSIZE soft limit of the caller (bytes, ~0 = none). fs/ has a weak
  * default (no limit) until the process layer defines it. */
 u64 vfs_rlimit_fsize(void);
+
+/* AF_UNIX names in the file system (fs/vfs/socknode.c, for net/unix): a
+ * sock_node references the S_IFSOCK node of a bound socket. */
+struct sock_node;
+/* Create the socket node name (relative to the cwd) with permission bits
+ * perm less the umask; *out references it. -EEXIST if name exists, or
+ * mknod(2)'s errors. */
+int vfs_sock_mknod(const char *name, u32 perm, struct sock_node **out);
+/* Find the socket node name for connect/sendto: follows symlinks, needs
+ * write permission (-EACCES), must be a socket (-ECONNREFUSED). */
+int vfs_sock_lookup(const char *name, struct sock_node **out);
+/* The node's inode, as an identity shared by every path to it. */
+const void *vfs_sock_node_key(const struct sock_node *n);
+void vfs_sock_node_put(struct sock_node *n);
+/* Unlink name if it still names n (a bind undone). */
+void vfs_sock_node_unlink(struct sock_node *n, const char *name);
 
 /* Interruptible sleep on wq until cond(arg) holds (0), a signal is pending
  * (-ERESTARTSYS: the signal code turns it into EINTR or a restart, as
