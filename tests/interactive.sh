@@ -5,7 +5,8 @@
 # serial console through QEMU's stdin and check what comes back:
 #
 #   the prompt "root@skiff:~# "; `echo hi` prints hi; `tty` is /dev/console
-#   or /dev/ttyS0; `sleep 100`, then ^Z: the shell reports the job Stopped;
+#   or /dev/ttyS0; /proc/$$/stat and `ps -o pid,tty,comm` show the shell's
+#   controlling terminal (ttyS0, 4:64) and foreground group; `sleep 100`, then ^Z: the shell reports the job Stopped;
 #   `jobs` lists it Stopped; `fg` resumes it (it prints the command); ^C
 #   ends it and `echo $?` says 130; a pipeline `seq 3 | wc -l`; then
 #   `poweroff`: busybox init (PID 1, rootfs/files/etc/inittab) brings the
@@ -102,6 +103,16 @@ if ok is not None:
     send("tty\r")
     expect("tty", rb"tty\r?\n(?:\r)?/dev/(?:console|ttyS0)\r?\n")
     expect("prompt_tty", PROMPT_ANY)
+    # /proc/$$/stat fields 7 and 8 (read by builtins, so the shell's own
+    # group is in the foreground): the serial line 4:64 as tty_nr 1088, and
+    # the shell's group as the terminal's foreground group; busybox ps
+    # shows the same terminal as "4,64".
+    send('read -r l </proc/$$/stat; set -- $l; echo "tty_nr=$7 fg_is_sh=$(($8 == $$))"\r')
+    expect("proc_stat_tty", rb"\r?\n(?:\r)?tty_nr=1088 fg_is_sh=1\r?\n")
+    expect("prompt_stat_tty", PROMPT_ANY)
+    send("ps -o pid,tty,comm | grep \"^ *$$ \"\r")
+    expect("ps_tty", rb"\r?\n(?:\r)?\s*\d+\s+4,64\s+sh\r?\n")
+    expect("prompt_ps_tty", PROMPT_ANY)
     # The shell gives the terminal to the job between "ready" and the
     # exec of sleep: give it time before ^Z (the signal goes to whatever
     # process group is in the foreground then).

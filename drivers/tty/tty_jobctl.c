@@ -77,6 +77,37 @@ struct tty *tty_current_ctty(void)
 	return found;
 }
 
+bool procinfo_session_tty(pid_t sid, u32 *tty_nr, pid_t *tpgid)
+{
+	struct tty *found = NULL;
+	u32 maj = 0, min = 0;
+	pid_t fg = 0;
+
+	if (sid <= 0)
+		return false;
+	spin_lock(&tty_table_lock);
+	for (int i = 0; i < TTY_MAX && !found; i++) {
+		struct tty *tty = tty_table[i];
+		if (!tty)
+			continue;
+		spin_lock(&tty->lock);
+		if (tty->session == sid) {
+			found = tty;
+			maj = tty->major;
+			min = tty->minor;
+			fg = tty->pgrp;
+		}
+		spin_unlock(&tty->lock);
+	}
+	spin_unlock(&tty_table_lock);
+	if (!found || !session_alive(sid))
+		return false;
+	/* Linux's new_encode_dev, the form proc prints. */
+	*tty_nr = (min & 0xff) | (maj << 8) | ((min & ~0xffu) << 12);
+	*tpgid = fg;
+	return true;
+}
+
 /* Live thread-group ids, in a kmalloc'd array the caller frees; NULL on
  * ENOMEM. */
 #define MAX_SCAN 4096

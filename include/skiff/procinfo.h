@@ -2,7 +2,8 @@
  * by fs/proc. Each writes at most size bytes (NUL-terminated) into buf and
  * returns the length, or -ESRCH when the pid/tid does not exist.
  *   kernel/proc/: stat, status, cmdline, environ, auxv (binary), exe, pid list
- *   mm/:          maps */
+ *   mm/:          maps
+ *   drivers/tty/: a session's controlling terminal (stat's tty_nr, tpgid) */
 #ifndef SKIFF_PROCINFO_H
 #define SKIFF_PROCINFO_H
 
@@ -27,5 +28,11 @@ u64 procinfo_threads_max(void);
 int procinfo_fds(pid_t pid, int *fds, int max);
 /* Path of an open descriptor (for readlink /proc/P/fd/N). */
 int procinfo_fd_path(pid_t pid, int fd, char *buf, size_t size);
+/* drivers/tty/: the controlling terminal of session sid (a tty its live
+ * leader holds), for /proc/P/stat: its device number in proc's encoding
+ * (Linux's new_encode_dev) in *tty_nr and its foreground process group
+ * (0 when none) in *tpgid. False, outputs untouched, when the session has
+ * no terminal. Takes tty locks and proc_lock: call with neither held. */
+bool procinfo_session_tty(pid_t sid, u32 *tty_nr, pid_t *tpgid);
 
 #endif

@@ -93,13 +93,30 @@ static void get_vm(pid_t pid, struct vm_stats *st)
 	}
 }
 
+/* stat's tty_nr and tpgid: pid's session's controlling terminal, 0 and -1
+ * without one. Called without proc_lock (the tty layer takes it). */
+static void get_tty(pid_t pid, u32 *tty_nr, pid_t *tpgid)
+{
+	u64 f = spin_lock_irqsave(&proc_lock);
+	struct proc_ext *p = lookup(pid);
+	pid_t sid = p ? p->pub.sid : 0;
+
+	spin_unlock_irqrestore(&proc_lock, f);
+	*tty_nr = 0;
+	*tpgid = -1;
+	procinfo_session_tty(sid, tty_nr, tpgid);
+}
+
 int procinfo_stat(pid_t pid, pid_t tid, char *buf, size_t size)
 {
 	bool whole = tid == 0; /* /proc/P/stat rather than /proc/P/task/T/stat */
 	if (whole)
 		tid = pid; /* every other field as the leader's task file */
 	struct vm_stats vs;
+	u32 tty_nr;
+	pid_t tpgid;
 	get_vm(pid, &vs);
+	get_tty(pid, &tty_nr, &tpgid);
 	u64 f = spin_lock_irqsave(&proc_lock);
 	struct proc_ext *p = lookup(pid);
 	struct task_ext *t = NULL;
@@ -130,11 +147,11 @@ int procinfo_stat(pid_t pid, pid_t tid, char *buf, size_t size)
 	}
 	sig_sets(p, &ign, &cgt);
 	int n = snprintf(buf, size,
-		"%d (%s) %c %d %d %d 0 -1 %u 0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu "
+		"%d (%s) %c %d %d %d %d %d %u 0 0 0 0 %llu %llu %llu %llu %d %d %d 0 %llu %llu %llu "
 		"18446744073709551615 0 0 %llu 0 0 %llu %llu %llu %llu 0 0 0 %d %d %u %u 0 0 0 0 0 0 0 0 0 0 %d\n",
 		tid ? tid : p->pub.pid, p->pub.comm, state_char(p, t),
 		p->pub.parent ? p->pub.parent->pid : 0, p->pub.pgid, p->pub.sid,
-		0x400000u,
+		(int)tty_nr, tpgid, 0x400000u,
 		(unsigned long long)(ut / 10000000), (unsigned long long)(st / 10000000),
 		(unsigned long long)(p->child_utime_ns / 10000000),
 		(unsigned long long)(p->child_stime_ns / 10000000),

@@ -7,11 +7,62 @@
  * counts nothing. The job-control part runs in a child that starts a new
  * session and opens the terminal device (the one behind /dev/console if
  * stdin is the console); when the terminal already belongs to another
- * session (an interactive shell), it checks the refusals instead. */
+ * session (an interactive shell), it checks the refusals instead.
+ *
+ * /proc/P/stat's fields 7 (tty_nr) and 8 (tpgid) follow the controlling
+ * terminal: its device number as proc encodes it and its foreground group;
+ * 0 and -1 without one. */
 #include "t.h"
 #include <fcntl.h>
 #include <sys/ioctl.h>
+#include <sys/stat.h>
+#include <sys/sysmacros.h>
 #include <termios.h>
+
+/* A device number as /proc/P/stat's tty_nr shows it (Linux's
+ * new_encode_dev: minor's low byte in bits 0-7, major in bits 8-19, the
+ * rest of minor from bit 20). */
+static long long tty_nr_of(dev_t d)
+{
+	unsigned maj = major(d), min = minor(d);
+	return (long long)((min & 0xff) | (maj << 8) | ((min & ~0xffu) << 12));
+}
+
+/* Fields 7 and 8 of /proc/<pid>/stat, or of /proc/<pid>/task/<tid>/stat
+ * when tid > 0; 0 on success. */
+static int stat_tty(pid_t pid, pid_t tid, long long *tty_nr, long long *tpgid)
+{
+	char path[64], buf[1024];
+	if (tid > 0)
+		snprintf(path, sizeof(path), "/proc/%d/task/%d/stat", pid, tid);
+	else
+		snprintf(path, sizeof(path), "/proc/%d/stat", pid);
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return -1;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return -1;
+	buf[n] = 0;
+	char *rp = strrchr(buf, ')');
+	char state;
+	int ppid, pgrp, sid;
+	if (!rp || sscanf(rp + 1, " %c %d %d %d %lld %lld", &state, &ppid, &pgrp, &sid, tty_nr, tpgid) != 6)
+		return -1;
+	return 0;
+}
+
+/* /proc/<pid>/stat (the task file of tid when tid > 0) names the
+ * controlling terminal want_nr (0: none) with foreground group want_tpgid
+ * (-1: none). */
+#define CHECK_STAT_TTY(pid, tid, want_nr, want_tpgid)                              \
+	do {                                                                       \
+		long long _nr = -2, _tp = -2;                                      \
+		CHECK_RET(stat_tty(pid, tid, &_nr, &_tp), 0, 0);                   \
+		CHECK_EQ(_nr, want_nr);                                            \
+		CHECK_EQ(_tp, want_tpgid);                                         \
+	} while (0)
 
 static void t_termios(void)
 {
@@ -110,6 +161,7 @@ static void child_session(void)
 	pid_t me = getpid();
 	CHECK_RET(setsid(), me, 0);
 	CHECK_RET(open("/dev/tty", O_RDWR), -1, ENXIO); /* no terminal yet */
+	CHECK_STAT_TTY(me, 0, 0, -1);
 	int fd = open(path, O_RDWR);
 	CHECK(fd >= 0);
 	if (fd < 0) {
@@ -123,6 +175,7 @@ static void child_session(void)
 		CHECK_RET(ioctl(fd, TIOCGPGRP, &n), -1, ENOTTY);
 		CHECK_RET(ioctl(fd, TIOCSCTTY, 0), -1, EPERM);
 		CHECK_RET(ioctl(fd, TIOCSPGRP, &me), -1, ENOTTY);
+		CHECK_STAT_TTY(me, 0, 0, -1);
 		return;
 	}
 	/* Opening it made it our controlling terminal, our group in front. */
@@ -135,6 +188,13 @@ static void child_session(void)
 	CHECK_EQ(sid, me);
 	CHECK_EQ(tcgetsid(fd), me);
 	CHECK_RET(ioctl(fd, TIOCSCTTY, 0), 0, 0); /* already ours */
+	/* /proc shows it: the device's number, our group in front. */
+	struct stat sb;
+	CHECK_RET(fstat(fd, &sb), 0, 0);
+	long long nr = tty_nr_of(sb.st_rdev);
+	CHECK(nr != 0);
+	CHECK_STAT_TTY(me, 0, nr, me);
+	CHECK_STAT_TTY(me, me, nr, me);
 	/* /dev/tty reaches the same terminal: its settings are those of fd. */
 	struct termios ta, tb;
 	CHECK_RET(tcgetattr(t, &ta), 0, 0);
@@ -194,6 +254,9 @@ static void child_session(void)
 	setpgid(g, g);
 	CHECK_RET(tcsetpgrp(fd, g), 0, 0);
 	CHECK_EQ(tcgetpgrp(fd), g);
+	CHECK_STAT_TTY(me, 0, nr, g);
+	CHECK_STAT_TTY(g, 0, nr, g);
+	CHECK_STAT_TTY(g, g, nr, g);
 	signal(SIGTTOU, SIG_IGN); /* we are in the background now */
 	CHECK_RET(tcsetpgrp(fd, me), 0, 0);
 	signal(SIGTTOU, SIG_DFL);
@@ -204,6 +267,7 @@ static void child_session(void)
 	signal(SIGHUP, SIG_IGN);
 	CHECK_RET(ioctl(fd, TIOCNOTTY), 0, 0);
 	CHECK_RET(open("/dev/tty", O_RDWR), -1, ENXIO);
+	CHECK_STAT_TTY(me, 0, 0, -1);
 	close(fd);
 }
 
@@ -214,6 +278,19 @@ int main(void)
 		return t_done();
 	}
 	t_termios();
+	/* Our own terminal as /proc shows it: none under the test harness (init
+	 * got the console without making it a controlling terminal). */
+	int ct = open("/dev/tty", O_RDWR);
+	if (ct < 0) {
+		CHECK_EQ(errno, ENXIO);
+		CHECK_STAT_TTY(getpid(), 0, 0, -1);
+	} else {
+		long long nr = -2, tp = -2;
+		CHECK_RET(stat_tty(getpid(), 0, &nr, &tp), 0, 0);
+		CHECK(nr > 0);
+		CHECK_EQ(tp, tcgetpgrp(ct));
+		close(ct);
+	}
 	fflush(stdout);
 	other_pgrp = fork();
 	if (other_pgrp == 0) {
