@@ -140,7 +140,17 @@ struct mount {
 	char *source;                /* [I] for /proc/mounts */
 	u32 id;                      /* [I] mount id */
 	struct list_head link;       /* [ns] vfs_mounts */
+	s32 writers;                 /* [a] open files that may write (file_is_writer) */
+	bool expiry_mark;            /* [a] umount2(MNT_EXPIRE) marked it; path_put clears */
 };
+
+/* A file counted in its mount's writers while open (Linux's write access
+ * taken by an open for writing): a regular file opened for writing. */
+static inline bool file_is_writer(const struct file *f)
+{
+	return f->mnt && f->inode && (f->fmode & (FMODE_WRITE | FMODE_PATH)) == FMODE_WRITE &&
+	       S_ISREG(f->inode->mode);
+}
 
 struct path {
 	struct mount *mnt;
@@ -199,6 +209,11 @@ struct mount *mount_lookup(struct mount *mnt, struct dentry *d);
 int mounts_text(char *buf, size_t size);
 int mountinfo_text(char *buf, size_t size);
 int vfs_mount_root(struct super_block *sb);
+/* Count an open file that may write to m (file_is_writer), before the
+ * file's open op runs: 0, or -EROFS (still counted) when m went read-only
+ * since the caller checked. mnt_put_writer drops the count in both cases. */
+int mnt_get_writer(struct mount *m);
+void mnt_put_writer(struct mount *m);
 struct statfs;
 int vfs_statfs(const struct path *p, struct statfs *st);
 int vfs_readdir(struct file *f, struct dir_context *ctx);

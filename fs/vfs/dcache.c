@@ -195,8 +195,12 @@ void path_put(const struct path *p)
 {
 	if (p->dentry)
 		dput(p->dentry);
-	if (p->mnt)
+	if (p->mnt) {
+		/* a use of the mount since umount2(MNT_EXPIRE) marked it */
+		if (__atomic_load_n(&p->mnt->expiry_mark, __ATOMIC_RELAXED))
+			__atomic_store_n(&p->mnt->expiry_mark, false, __ATOMIC_RELAXED);
 		__atomic_fetch_sub(&p->mnt->refcount, 1, __ATOMIC_RELEASE);
+	}
 }
 
 /* Pinned fs readdir: ".", "..", then linked children in creation order;

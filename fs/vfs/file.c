@@ -83,6 +83,8 @@ void file_put(struct file *f)
 		locks_remove_file(f);
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))
 		f->ops->release(f);
+	if (file_is_writer(f))
+		mnt_put_writer(f->mnt);
 	if (f->dentry) {
 		struct path p = { f->mnt, f->dentry };
 		path_put(&p);

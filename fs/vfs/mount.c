@@ -1,6 +1,14 @@
 /* File system types and the mount table: mount(2), umount2(2), and the
  * text of /proc/mounts and /proc/filesystems. The table is a list in mount
- * order under vfs_ns_lock; the latest mount on a dentry hides earlier ones. */
+ * order under vfs_ns_lock; the latest mount on a dentry hides earlier ones.
+ *
+ * Writers and read-only (label RO). An open for writing counts itself in
+ * mount->writers, then re-reads the mount's flags (mnt_get_writer); making
+ * a file system read-only sets MS_RDONLY first, then sums the writers
+ * (umount_root_readonly). Both sides store before they load, with full
+ * barriers, so either the opener sees MS_RDONLY (-EROFS) or the remount
+ * sees the writer (-EBUSY, flags restored): never a writer on a read-only
+ * mount. An opener racing with a remount that fails may get -EROFS. */
 #include "../fs.h"
 #include <skiff/mm.h>
 #include <skiff/string.h>
@@ -13,6 +21,12 @@
 
 LIST_HEAD(vfs_mounts);
 struct mount *vfs_root_mount;
+/* The name space's first mount (Linux's rootfs, which init_mount_tree
+ * locks): umount2 refuses it with EINVAL, whatever the flags. [I] */
+static struct mount *rootfs_mount;
+/* Internal, in mount->flags only under vfs_ns_lock: made read-only by
+ * umount_root_readonly, which has not decided yet. */
+#define MNT_RO_HELD (1u << 31)
 static const struct fs_type *fs_types[MAX_FS_TYPES];
 static int nr_fs_types;
 static u32 next_mount_id = 20;
@@ -90,6 +104,7 @@ int vfs_mount_root(struct super_block *sb)
 {
 	fs_mutex_lock(&vfs_ns_lock);
 	vfs_root_mount = mount_add(sb, sb->root, NULL, "rootfs", 0);
+	rootfs_mount = vfs_root_mount;
 	fs_mutex_unlock(&vfs_ns_lock);
 	return vfs_root_mount ? 0 : -ENOMEM;
 }
@@ -287,20 +302,145 @@ static void prune_tree(struct dentry *root)
 	}
 }
 
+int mnt_get_writer(struct mount *m)
+{
+	__atomic_fetch_add(&m->writers, 1, __ATOMIC_SEQ_CST); /* RO: store, then load */
+	return (__atomic_load_n(&m->flags, __ATOMIC_SEQ_CST) & MS_RDONLY) ? -EROFS : 0;
+}
+
+void mnt_put_writer(struct mount *m)
+{
+	__atomic_fetch_sub(&m->writers, 1, __ATOMIC_RELEASE);
+}
+
+/* umount2 of the caller's own root mount m without MNT_DETACH: as Linux's
+ * do_umount_root, the root stays and its file system becomes read-only
+ * (every mount of it: the super block's flag on Linux), then is synced.
+ * 0, also when it already is read-only; -EBUSY while a file on it is open
+ * for writing, nothing changed. (Linux also refuses while an unlinked file
+ * is still open; not tracked here.) Takes vfs_ns_lock. */
+static int umount_root_readonly(struct mount *m)
+{
+	struct super_block *sb = m->sb;
+	struct mount *x;
+	s64 writers = 0;
+	bool changed = false;
+
+	fs_mutex_lock(&vfs_ns_lock);
+	list_for_each_entry(x, &vfs_mounts, link) {
+		if (x->sb == sb && !(x->flags & MS_RDONLY)) {
+			__atomic_store_n(&x->flags, x->flags | MS_RDONLY | MNT_RO_HELD, __ATOMIC_SEQ_CST);
+			changed = true;
+		}
+	}
+	__atomic_thread_fence(__ATOMIC_SEQ_CST); /* RO: store, then load */
+	list_for_each_entry(x, &vfs_mounts, link)
+		if (x->flags & MNT_RO_HELD)
+			writers += __atomic_load_n(&x->writers, __ATOMIC_SEQ_CST);
+	list_for_each_entry(x, &vfs_mounts, link) {
+		if (x->flags & MNT_RO_HELD) {
+			u32 keep = writers ? ~(MS_RDONLY | MNT_RO_HELD) : ~MNT_RO_HELD;
+			__atomic_store_n(&x->flags, x->flags & keep, __ATOMIC_RELEASE);
+		}
+	}
+	fs_mutex_unlock(&vfs_ns_lock);
+	if (writers)
+		return -EBUSY;
+	if (changed)
+		vfs_sync_all();
+	return 0;
+}
+
+static bool on_list(const struct mount *m, struct list_head *h)
+{
+	struct mount *x;
+
+	list_for_each_entry(x, h, link)
+		if (x == m)
+			return true;
+	return false;
+}
+
+/* Take m and every mount below it off the table, onto gone (Linux's
+ * umount_tree; without MNT_DETACH nothing is below it), and prune the trees
+ * of private pinned file systems that lose their last mount and have no
+ * users left. m's references besides users: the table's, the caller's
+ * lookup, one per mount on it. [ns] held. */
+static void umount_tree(struct mount *m, struct list_head *gone)
+{
+	struct mount *x, *y;
+	bool more = true;
+
+	list_del(&m->link);
+	list_add_tail(&m->link, gone);
+	while (more) {
+		more = false;
+		list_for_each_entry(x, &vfs_mounts, link) {
+			if (on_list(x->parent, gone)) {
+				list_del(&x->link);
+				list_add_tail(&x->link, gone);
+				more = true;
+				break;
+			}
+		}
+	}
+	list_for_each_entry(x, gone, link) {
+		s32 users = __atomic_load_n(&x->refcount, __ATOMIC_RELAXED) - 1 - (x == m);
+		list_for_each_entry(y, gone, link)
+			if (y->parent == x)
+				users--;
+		x->mountpoint->inode->mounted--;
+		/* A lazily unmounted tree still in use (a chrooted process's
+		 * root, a cwd) keeps working; its memory is not reclaimed. */
+		if (--x->sb->nmounts == 0 && !x->sb->shared && (x->sb->flags & SB_PINNED) && !users)
+			prune_tree(x->sb->root);
+	}
+}
+
+/* After umount_tree, without vfs_ns_lock: drop each mount's reference to
+ * its mount point and the table's reference. The mounts stay allocated
+ * (their users may still hold them), off every list. */
+static void umount_finish(struct list_head *gone)
+{
+	while (!list_empty(gone)) {
+		struct mount *x = list_first_entry(gone, struct mount, link);
+		struct path mp = { x->parent, x->mountpoint };
+
+		list_del(&x->link);
+		path_put(&mp);
+		__atomic_fetch_sub(&x->refcount, 1, __ATOMIC_RELEASE);
+	}
+}
+
+/* Drop umount2's reference to the path it looked up without clearing the
+ * mount's expiry mark (Linux's mntput_no_expire). */
+static void path_put_keep_mark(struct path *p)
+{
+	dput(p->dentry);
+	__atomic_fetch_sub(&p->mnt->refcount, 1, __ATOMIC_RELEASE);
+}
+
+/* umount2(2) with Linux's checks in Linux's order (ksys_umount,
+ * can_umount, do_umount): unknown flags EINVAL; the lookup's errors;
+ * EPERM unless privileged; EINVAL unless the path is a mount's root, for
+ * a mount detached before and for the name space's first mount; MNT_EXPIRE with MNT_FORCE/MNT_DETACH
+ * or on the caller's root EINVAL, in use EBUSY, not yet marked EAGAIN
+ * (marks it: a second call with no use of the mount in between unmounts);
+ * the caller's root without MNT_DETACH is made read-only instead
+ * (umount_root_readonly); otherwise EBUSY while mounts sit on it or it is
+ * in use, unless MNT_DETACH. */
 SYSCALL_DEFINE(166, umount2)
 {
 	int flags = (int)a1;
-	struct path p;
+	struct path p, root;
 	struct mount *m, *c;
+	struct list_head gone;
+	bool own_root, detached;
 	char *name;
 	int err;
 
 	if (flags & ~(MNT_FORCE | MNT_DETACH | MNT_EXPIRE | UMOUNT_NOFOLLOW))
 		return -EINVAL;
-	if ((flags & MNT_EXPIRE) && (flags & (MNT_FORCE | MNT_DETACH)))
-		return -EINVAL;
-	if (vfs_fsuid() != 0)
-		return -EPERM;
 	name = getname(a0, &err);
 	if (!name)
 		return err;
@@ -309,14 +449,43 @@ SYSCALL_DEFINE(166, umount2)
 	if (err)
 		return err;
 	m = p.mnt;
-	fs_mutex_lock(&vfs_ns_lock);
-	if (p.dentry != m->root) {
-		err = -EINVAL;
-		goto out;
+	if (vfs_fsuid() != 0) {
+		err = -EPERM;
+		goto out_put;
 	}
-	if (!m->parent) {
+	fs_mutex_lock(&vfs_ns_lock);
+	detached = list_empty(&m->link); /* Linux's check_mnt */
+	fs_mutex_unlock(&vfs_ns_lock);
+	if (p.dentry != m->root || m == rootfs_mount || detached) {
+		err = -EINVAL;
+		goto out_put;
+	}
+	fs_get_root(&root);
+	own_root = root.mnt == m;
+	path_put_keep_mark(&root);
+	if ((flags & MNT_EXPIRE) && (own_root || (flags & (MNT_FORCE | MNT_DETACH)))) {
+		err = -EINVAL;
+		goto out_put;
+	}
+	if (own_root && !(flags & MNT_DETACH)) {
+		err = umount_root_readonly(m);
+		goto out_put;
+	}
+	fs_mutex_lock(&vfs_ns_lock);
+	if (!m->parent) { /* a disk root the kernel mounted: nothing to fall back on */
 		err = -EBUSY;
 		goto out;
+	}
+	if (flags & MNT_EXPIRE) {
+		/* the table's reference and ours (mounts on it hold one each) */
+		if (__atomic_load_n(&m->refcount, __ATOMIC_RELAXED) != 2) {
+			err = -EBUSY;
+			goto out;
+		}
+		if (!__atomic_exchange_n(&m->expiry_mark, true, __ATOMIC_RELAXED)) {
+			err = -EAGAIN;
+			goto out;
+		}
 	}
 	if (!(flags & MNT_DETACH)) {
 		list_for_each_entry(c, &vfs_mounts, link)
@@ -330,21 +499,20 @@ SYSCALL_DEFINE(166, umount2)
 			goto out;
 		}
 	}
-	list_del(&m->link);
-	m->mountpoint->inode->mounted--;
-	if (--m->sb->nmounts == 0 && !m->sb->shared && (m->sb->flags & SB_PINNED))
-		prune_tree(m->sb->root);
-	struct path mp = { m->parent, m->mountpoint };
+	if (list_empty(&m->link)) { /* detached meanwhile */
+		err = -EINVAL;
+		goto out;
+	}
+	list_init(&gone);
+	umount_tree(m, &gone);
 	fs_mutex_unlock(&vfs_ns_lock);
-	path_put(&mp);
-	/* The mount itself stays allocated while users hold it (detach);
-	 * dropping the table's reference here. */
-	__atomic_fetch_sub(&m->refcount, 1, __ATOMIC_RELEASE);
-	path_put(&p);
+	umount_finish(&gone);
+	path_put_keep_mark(&p);
 	return 0;
 out:
 	fs_mutex_unlock(&vfs_ns_lock);
-	path_put(&p);
+out_put:
+	path_put_keep_mark(&p);
 	return err;
 }
 

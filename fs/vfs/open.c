@@ -62,6 +62,11 @@ attach:
 	path_get(p);
 	if (f->fmode & FMODE_PATH)
 		return f;
+	if (file_is_writer(f) && mnt_get_writer(f->mnt)) {
+		f->ops = &path_only_ops;
+		file_put(f);
+		return ERR_PTR(-EROFS);
+	}
 	if (S_ISFIFO(ino->mode))
 		err = fifo_open(ino, f);
 	else
