@@ -27,6 +27,13 @@
  *       lock to unlink. entry->done is stored with release after fn returned
  *       and after the target's last access to the entry; the waiter loads it
  *       with acquire and may then reuse the entry (it lives on its stack).
+ *   [C] cpu_cr3[c] is what CPU c has loaded; it writes the entry before
+ *       loading CR3 (a serializing instruction: no TLB fill of the new
+ *       root happens before the store is visible). An initiator changes
+ *       the page tables, then a full fence, then reads cpu_cr3: either it
+ *       sees a CPU on its root and sends it the IPI, or that CPU loads the
+ *       root after the change and walks the new tables (the fences on
+ *       both sides exclude that neither sees the other's write).
  *   [S] the shootdown initiator writes cr3/va/npages, then stores the target
  *       mask with release; a target loads the mask with acquire, flushes,
  *       then clears its bit (release). Parameters change only while the
@@ -215,6 +222,14 @@ static struct {
 	u64 pending;  /* [a] CPUs that still have to flush */
 } shoot;
 
+static u64 cpu_cr3[NR_CPUS]; /* [C] root each CPU has loaded (0: not yet noted) */
+
+void tlb_switch_cr3(u64 cr3)
+{
+	__atomic_store_n(&cpu_cr3[this_cpu_id()], cr3 & PTE_ADDR, __ATOMIC_RELAXED); /* [C] */
+	arch_write_cr3(cr3);
+}
+
 static void flush_everything(bool global)
 {
 	u64 cr4;
@@ -273,6 +288,14 @@ void tlb_shootdown(u64 cr3, u64 va, u64 npages)
 #endif
 	flush_local(cr3, va, npages);
 	targets = __atomic_load_n(&cpu_ipi_mask, __ATOMIC_ACQUIRE) & ~(1ull << this_cpu_id());
+	if (cr3) {
+		/* A user address space: only the CPUs that have it loaded. */
+		__atomic_thread_fence(__ATOMIC_SEQ_CST); /* [C] */
+		for (unsigned cpu = 0; cpu < NR_CPUS; cpu++)
+			if ((targets & (1ull << cpu)) &&
+			    __atomic_load_n(&cpu_cr3[cpu], __ATOMIC_RELAXED) != (cr3 & PTE_ADDR))
+				targets &= ~(1ull << cpu);
+	}
 	if (!targets) {
 		arch_irq_restore(f);
 		return;

@@ -118,7 +118,7 @@ void upt_flush(u64 root, u64 va, u64 npages)
 void upt_activate(u64 root)
 {
 	if ((arch_read_cr3() & PTE_ADDR) != root)
-		arch_write_cr3(root);
+		tlb_switch_cr3(root);
 }
 
 u64 upt_current(void)

@@ -89,7 +89,7 @@ void arch_user_frame_init(struct trap_frame *tf, u64 rip, u64 rsp)
 static void load_cr3(u64 cr3)
 {
 	if (arch_read_cr3() != cr3)
-		arch_write_cr3(cr3);
+		tlb_switch_cr3(cr3);
 }
 
 /* Switch-in of a user task on this CPU (irqs off). */

@@ -22,6 +22,10 @@ void smp_call_function_others(void (*fn)(void *), void *arg, bool wait);
 /* Invalidate [va, va + npages pages) in the TLB of every online CPU using
  * address space root cr3 (0 = kernel mappings: all CPUs). */
 void tlb_shootdown(u64 cr3, u64 va, u64 npages);
+/* Load cr3 on this CPU and note it, so that shootdowns for other address
+ * spaces skip this CPU. Every change of CR3 to or from a user address
+ * space goes through here. Interrupts off. */
+void tlb_switch_cr3(u64 cr3);
 /* panic(): stop every other CPU (NMI). */
 void smp_stop_others(void);
 
