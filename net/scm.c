@@ -248,7 +248,7 @@ void scm_recv(struct socket *sock, struct kmsghdr *msg, struct scm_cookie *scm, 
 	}
 	if (passcred) {
 		struct ucred c = {
-			scm->creds_set ? scm->pid : 0,
+			scm->pid,
 			scm->uid == ~0u ? OVERFLOW_ID : scm->uid,
 			scm->gid == ~0u ? OVERFLOW_ID : scm->gid,
 		};

@@ -127,8 +127,8 @@ struct scm_fp_list {
 /* What a sender's control messages carried, or what a receiver gets. */
 struct scm_cookie {
 	struct scm_fp_list *fp;       /* SCM_RIGHTS, or NULL */
-	bool creds_set;               /* SCM_CREDENTIALS given (or forced) */
-	s32 pid;
+	bool creds_set;               /* send: SCM_CREDENTIALS given (or forced) */
+	s32 pid;                      /* 0: none */
 	u32 uid, gid;                 /* ~0: none (reported as the overflow id 65534) */
 };
 
