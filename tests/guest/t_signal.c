@@ -1003,15 +1003,24 @@ static void child_group_kill(void)
 	signal(SIGUSR1, SIG_IGN);
 	fflush(stdout);
 	pid_t kids[2];
+	int ready[2];
+	CHECK_OK(pipe(ready));
 	for (int i = 0; i < 2; i++) {
 		kids[i] = fork();
 		if (kids[i] == 0) {
 			signal(SIGUSR1, SIG_DFL);
+			/* Only now may the signal come (it is ignored until here). */
+			if (write(ready[1], "r", 1) != 1)
+				_exit(3);
 			for (;;)
 				pause();
 		}
 	}
-	t_sleep_ms(10);
+	char r[2];
+	CHECK_RET(read(ready[0], r, 1), 1, 0);
+	CHECK_RET(read(ready[0], r, 1), 1, 0);
+	close(ready[0]);
+	close(ready[1]);
 	CHECK_RET(kill(0, SIGUSR1), 0, 0);
 	int st;
 	for (int i = 0; i < 2; i++) {
