@@ -1,18 +1,22 @@
 /* poll, ppoll, select, pselect6.
  *
- * A poll_table collects one (wait queue, waiter, file) entry per queue a
- * file's poll op announces through poll_wait() on the first pass. The
- * entry holds a file reference so the queue outlives the wait even if the
- * descriptor is closed meanwhile. Before every later pass the caller
- * re-queues all entries (prepare_to_wait sets TASK_INTERRUPTIBLE under each
- * queue lock) and only then re-tests readiness, so a wakeup between the
- * test and schedule() is never lost (include/skiff/wait.h).
+ * A poll_wqueues collects one (wait queue, waiter, file) entry per queue a
+ * file's poll op announces through poll_wait() on the first pass (its
+ * poll_table's qproc, fs/poll.h). The entry holds a file reference so the
+ * queue outlives the wait even if the descriptor is closed meanwhile.
+ * Before every later pass the caller re-queues all entries
+ * (prepare_to_wait sets TASK_INTERRUPTIBLE under each queue lock) and only
+ * then re-tests readiness, so a wakeup between the test and schedule() is
+ * never lost (include/skiff/wait.h).
  *
  * Signals end the wait with -ERESTARTNOHAND (EINTR when a handler runs,
- * a transparent restart otherwise, as Linux's select); the signal mask arguments of
- * ppoll/pselect6 are not applied yet (the process layer has no API to swap
- * the mask for the duration of a call). */
+ * a transparent restart otherwise, as Linux's select). ppoll and pselect6
+ * install their signal mask for the duration of the call
+ * (sigmask_set_temporary): when a signal ends the wait, the original mask
+ * comes back through the handler's frame (Linux's saved sigmask), otherwise
+ * at once. */
 #include "../fs.h"
+#include "../poll.h"
 #include <skiff/mm.h>
 #include <skiff/string.h>
 #include <skiff/syscall.h>
@@ -35,17 +39,24 @@ struct poll_chunk {
 	struct poll_entry e[ENTRIES_PER_CHUNK];
 };
 
-struct poll_table {
+struct poll_wqueues {
+	struct poll_table pt;
 	struct poll_chunk *chunks;
 	bool error;
 };
 
 void poll_wait(struct file *f, struct wait_queue *wq, struct poll_table *pt)
 {
+	if (pt && pt->qproc && wq)
+		pt->qproc(f, wq, pt);
+}
+
+/* qproc of poll/select: a thread waiter for the caller on wq. */
+static void pollwq_queue(struct file *f, struct wait_queue *wq, struct poll_table *ptab)
+{
+	struct poll_wqueues *pt = container_of(ptab, struct poll_wqueues, pt);
 	struct poll_chunk *c;
 
-	if (!pt || !wq)
-		return;
 	c = pt->chunks;
 	if (!c || c->n == ENTRIES_PER_CHUNK) {
 		c = alloc_page();
@@ -65,14 +76,14 @@ void poll_wait(struct file *f, struct wait_queue *wq, struct poll_table *pt)
 	prepare_to_wait(wq, &e->w, TASK_INTERRUPTIBLE);
 }
 
-static void pt_rearm(struct poll_table *pt)
+static void pt_rearm(struct poll_wqueues *pt)
 {
 	for (struct poll_chunk *c = pt->chunks; c; c = c->next)
 		for (u64 i = 0; i < c->n; i++)
 			prepare_to_wait(c->e[i].wq, &c->e[i].w, TASK_INTERRUPTIBLE);
 }
 
-static void pt_free(struct poll_table *pt)
+static void pt_free(struct poll_wqueues *pt)
 {
 	struct poll_chunk *c = pt->chunks, *n;
 
@@ -111,7 +122,7 @@ struct kpoll {
  * or -ERESTARTNOHAND. */
 static long do_poll(struct kpoll *items, u64 n, u64 deadline)
 {
-	struct poll_table pt = { 0 };
+	struct poll_wqueues pt = { .pt = { pollwq_queue } };
 	struct thread *t = current;
 	bool first = true;
 	long count;
@@ -130,7 +141,7 @@ static long do_poll(struct kpoll *items, u64 n, u64 deadline)
 			if (!f) {
 				k->revents = POLLNVAL;
 			} else {
-				u32 m = vfs_poll(f, first && !pt.error ? &pt : NULL);
+				u32 m = vfs_poll(f, first && !pt.error ? &pt.pt : NULL);
 				k->revents = m & (k->events | POLLERR | POLLHUP | POLLNVAL);
 				file_put(f);
 			}
@@ -138,12 +149,12 @@ static long do_poll(struct kpoll *items, u64 n, u64 deadline)
 				count++;
 		}
 		first = false;
-		if (count || deadline == 0)
-			break;
-		if (t->task && signal_pending()) {
+		if (!count && t->task && signal_pending()) {
 			count = -ERESTARTNOHAND; /* EINTR with a handler, else restart */
 			break;
 		}
+		if (count || deadline == 0)
+			break;
 		if (deadline != ~0ull && clock_monotonic_ns() >= deadline)
 			break;
 		if (deadline != ~0ull)
@@ -252,9 +263,11 @@ SYSCALL_DEFINE(271, ppoll)
 
 	if (err)
 		return err;
-	if (a3 && a4 != 8)
-		return -EINVAL;
+	err = sigmask_set_temporary(a3, a4);
+	if (err)
+		return err;
 	r = poll_common(a0, a1, deadline);
+	sigmask_restore_unless(r == -ERESTARTNOHAND);
 	put_remaining(a2, deadline, false);
 	return r;
 }
@@ -368,15 +381,22 @@ SYSCALL_DEFINE(23, select)
 	return r;
 }
 
+/* The sixth argument points at { const sigset_t *ss; size_t ss_len; }. */
 SYSCALL_DEFINE(270, pselect6)
 {
-	u64 deadline;
+	u64 deadline, sig[2] = { 0, 0 };
 	int err = get_timespec_deadline(a4, &deadline);
 	long r;
 
 	if (err)
 		return err;
+	if (a5 && copy_from_user(sig, (void *)a5, sizeof(sig)))
+		return -EFAULT;
+	err = sigmask_set_temporary(sig[0], sig[1]);
+	if (err)
+		return err;
 	r = select_common((int)a0, a1, a2, a3, deadline);
+	sigmask_restore_unless(r == -ERESTARTNOHAND);
 	put_remaining(a4, deadline, false);
 	return r;
 }

@@ -58,6 +58,19 @@ int send_signal_pgrp(pid_t pgid, int sig);
  * sleeps return -EINTR / -ERESTARTSYS. */
 bool signal_pending(void);
 
+/* Waits with a temporary signal mask (ppoll, pselect6, epoll_pwait, as
+ * Linux's set_user_sigmask / restore_saved_sigmask_unless). Install the
+ * user sigset at umask (none when 0) as the blocked set: 0, -EINVAL when
+ * sigsetsize is not 8, -EFAULT. After the wait, call
+ * sigmask_restore_unless(ret is -EINTR / -ERESTARTNOHAND): the original
+ * mask comes back now, or, when interrupted, once the signal is handled:
+ * its handler's frame saves the original mask (the handler itself runs
+ * with the temporary mask plus sa_mask and the signal, as on Linux;
+ * sigreturn restores the original), and with no handler it is restored on
+ * the way out. */
+int sigmask_set_temporary(u64 umask, u64 sigsetsize);
+void sigmask_restore_unless(bool interrupted);
+
 /* Soft limit of RLIMIT_* resource for the current process (RLIM_INFINITY
  * ~0 when unlimited, or when called outside a process). For example the VFS
  * write path: RLIMIT_FSIZE (1) -> SIGXFSZ + -EFBIG. */

@@ -2,7 +2,23 @@
  * a waiter is queued and its state set under the queue lock before it tests
  * the condition, so a wakeup that makes the condition true after the test
  * finds it on the queue and sets it runnable; schedule() then returns at
- * once. */
+ * once.
+ *
+ * Two kinds of waiter share a queue (Linux's wait_queue_entry):
+ *   thread waiters (func == NULL), queued by prepare_to_wait*: a wakeup
+ *     dequeues them and makes their thread runnable; they re-queue
+ *     themselves on the next prepare_to_wait;
+ *   callback waiters (func set, add_wait_queue*): a wakeup calls func
+ *     under the queue lock with interrupts off and leaves them queued until
+ *     their owner calls remove_wait_queue (epoll's readiness callbacks,
+ *     fs/eventpoll.c). func must not sleep; it may take spinlocks that rank
+ *     below wq->lock.
+ * A wakeup walks the queue in order; wake_up() stops after the first
+ * exclusive waiter that reports a wakeup (a thread waiter that was asleep, a
+ * callback that returned true), wake_up_all() never stops. The key of
+ * wake_up_poll() is the poll mask of the event (POLLIN, POLLOUT...), passed
+ * to callbacks so they can ignore events nobody asked for; 0 means "some
+ * event" (plain wake_up). */
 #ifndef SKIFF_WAIT_H
 #define SKIFF_WAIT_H
 
@@ -13,10 +29,15 @@ struct wait_queue {
 	struct list_head waiters; /* [lock] struct waiter */
 };
 
+struct waiter;
+/* Callback: true when this counts as waking someone (for exclusive waiters). */
+typedef bool (*wait_func_t)(struct waiter *w, u32 key);
+
 struct waiter {
-	struct thread *thread;
+	struct thread *thread;    /* thread waiters: the sleeper */
 	struct list_head link;    /* [wq->lock] */
-	bool exclusive;
+	bool exclusive;           /* [wq->lock] */
+	wait_func_t func;         /* [I] NULL for thread waiters */
 };
 
 #define WAIT_QUEUE_INIT(n) { SPINLOCK_INIT(#n), LIST_HEAD_INIT((n).waiters) }
@@ -24,10 +45,25 @@ struct waiter {
 
 void wait_queue_init(struct wait_queue *wq);
 void prepare_to_wait(struct wait_queue *wq, struct waiter *w, int state);
+/* The same, queued at the tail as an exclusive waiter (one wake_up wakes
+ * one of them: epoll_wait sleepers). */
+void prepare_to_wait_exclusive(struct wait_queue *wq, struct waiter *w, int state);
 void finish_wait(struct wait_queue *wq, struct waiter *w);
 /* Wake one exclusive waiter (and every non-exclusive one ahead of it). */
 void wake_up(struct wait_queue *wq);
 void wake_up_all(struct wait_queue *wq);
+/* wake_up / wake_up_all with the event's poll mask for callbacks. */
+void wake_up_poll(struct wait_queue *wq, u32 key);
+void wake_up_all_poll(struct wait_queue *wq, u32 key);
+/* True when a waiter is queued (racy unless the caller orders it). */
+bool wait_queue_active(struct wait_queue *wq);
+
+/* Callback waiters: w->func = fn; queue at the tail (exclusive: counted by
+ * wake_up as described above); remove. Each takes wq->lock. */
+void waiter_init_func(struct waiter *w, wait_func_t fn);
+void add_wait_queue(struct wait_queue *wq, struct waiter *w);
+void add_wait_queue_exclusive(struct wait_queue *wq, struct waiter *w);
+void remove_wait_queue(struct wait_queue *wq, struct waiter *w);
 
 /* Sleep (uninterruptibly) until cond holds. */
 #define wait_event(wq, cond)                                                 \

@@ -456,8 +456,12 @@ void signals_deliver(struct trap_frame *tf)
 			spin_unlock_irqrestore(&proc_lock, f);
 			do_group_exit(exit_status_for(sig));
 		}
-		/* A handler: build its frame. */
+		/* A handler: build its frame. The frame saves the mask to come
+		 * back to (sigsuspend's or ppoll's caller's); the handler runs
+		 * with the mask in force now plus its own (Linux's
+		 * sigmask_to_save and signal_delivered). */
 		sigset_t old = t->restore_mask ? t->saved_mask : t->blocked;
+		sigset_t now = t->blocked;
 		if (ka.flags & SA_RESETHAND)
 			p->sighand->action[sig - 1].handler = SIG_DFL;
 		spin_unlock_irqrestore(&proc_lock, f);
@@ -471,7 +475,7 @@ void signals_deliver(struct trap_frame *tf)
 			do_group_exit(exit_status_for(SIGSEGV));
 		}
 		f = spin_lock_irqsave(&proc_lock);
-		set_blocked(t, old | ka.mask | ((ka.flags & SA_NODEFER) ? 0 : sigmask(sig)));
+		set_blocked(t, now | ka.mask | ((ka.flags & SA_NODEFER) ? 0 : sigmask(sig)));
 		spin_unlock_irqrestore(&proc_lock, f);
 		return;
 	}

@@ -282,6 +282,40 @@ SYSCALL_DEFINE(130, rt_sigsuspend)
 	return -ERESTARTNOHAND;
 }
 
+/* See include/skiff/task.h. The saved mask is the one sigsuspend uses:
+ * signals_deliver() builds a handler's frame with it and puts it back when
+ * no handler runs (Linux's set_restore_sigmask). */
+int sigmask_set_temporary(u64 umask, u64 sigsetsize)
+{
+	struct task_ext *t = cur_tx();
+	sigset_t set;
+
+	if (!umask)
+		return 0;
+	if (sigsetsize != sizeof(sigset_t))
+		return -EINVAL;
+	if (copy_from_user(&set, (void *)umask, sizeof(set)))
+		return -EFAULT;
+	u64 f = spin_lock_irqsave(&proc_lock);
+	t->saved_mask = t->blocked;
+	set_blocked(t, set);
+	spin_unlock_irqrestore(&proc_lock, f);
+	t->restore_mask = true;
+	return 0;
+}
+
+void sigmask_restore_unless(bool interrupted)
+{
+	struct task_ext *t = cur_tx();
+
+	if (interrupted || !t->restore_mask)
+		return;
+	t->restore_mask = false;
+	u64 f = spin_lock_irqsave(&proc_lock);
+	set_blocked(t, t->saved_mask);
+	spin_unlock_irqrestore(&proc_lock, f);
+}
+
 SYSCALL_DEFINE(34, pause)
 {
 	sleep_until_signal();

@@ -3,7 +3,8 @@
  * family and statx, getdents64, directory and name operations (mkdir,
  * rmdir, unlink, rename, renameat2, link, symlink, readlink), cwd, modes
  * and owners, umask, access, truncate, sync, utimensat, statfs, FIFOs,
- * pipes, close_range, poll/ppoll/select/pselect6, sendfile, and the errno
+ * pipes, close_range, poll/ppoll/select/pselect6 (and their signal masks),
+ * sendfile, and the errno
  * of each refusal. Everything happens in a fresh directory under $TMPDIR. */
 #include "t.h"
 #include <dirent.h>
@@ -1036,6 +1037,162 @@ static void t_poll_select(void)
 	close(fd);
 }
 
+/* ppoll/pselect6 install their signal mask for the call only. */
+static volatile sig_atomic_t usr1_hits;
+static sigset_t usr1_handler_mask;
+
+static void on_usr1(int sig)
+{
+	usr1_hits++;
+	sigprocmask(SIG_BLOCK, NULL, &usr1_handler_mask);
+}
+
+static sigset_t cur_mask(void)
+{
+	sigset_t m;
+	sigprocmask(SIG_BLOCK, NULL, &m);
+	return m;
+}
+
+static int mask_is(sigset_t m, int a, int b)
+{
+	for (int s = 1; s < 32; s++)
+		if (s != SIGKILL && s != SIGSTOP && sigismember(&m, s) != (s == a || s == b))
+			return 0;
+	return 1;
+}
+
+static void t_ppoll_sigmask(void)
+{
+	struct sigaction sa = { .sa_handler = on_usr1, .sa_flags = SA_RESTART }, old_sa;
+	sigaction(SIGUSR1, &sa, &old_sa);
+	int p[2];
+	pipe(p);
+	struct pollfd pf = { p[0], POLLIN, 0 };
+	sigset_t orig, none, only1, pend;
+	sigemptyset(&none);
+	sigemptyset(&only1);
+	sigaddset(&only1, SIGUSR1);
+	sigemptyset(&orig);
+	sigaddset(&orig, SIGUSR1);
+	sigaddset(&orig, SIGUSR2);
+	sigset_t saved;
+	sigprocmask(SIG_SETMASK, &orig, &saved);
+
+	/* Pending, blocked by the process mask, unblocked by ppoll's: EINTR
+	 * (even with SA_RESTART) at once, the handler runs with ppoll's mask
+	 * plus its signal (Linux's signal_delivered), and its frame holds the
+	 * original mask, which sigreturn puts back. */
+	struct timespec ts = { 2, 0 };
+	usr1_hits = 0;
+	raise(SIGUSR1);
+	long long t0 = t_now_ns(CLOCK_MONOTONIC);
+	CHECK_RET(ppoll(&pf, 1, &ts, &none), -1, EINTR);
+	CHECK(elapsed_ms(t0) < 1000);
+	CHECK_EQ(usr1_hits, 1);
+	CHECK(mask_is(usr1_handler_mask, SIGUSR1, 0));
+	CHECK(mask_is(cur_mask(), SIGUSR1, SIGUSR2));
+
+	/* The same for a signal sent during the wait (by a child). */
+	usr1_hits = 0;
+	fflush(stdout);
+	t0 = t_now_ns(CLOCK_MONOTONIC);
+	pid_t k = fork();
+	if (k == 0) {
+		t_sleep_ms(50);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	ts.tv_sec = 10;
+	CHECK_RET(ppoll(&pf, 1, &ts, &none), -1, EINTR);
+	CHECK(elapsed_ms(t0) >= 50);
+	CHECK_EQ(usr1_hits, 1);
+	CHECK(mask_is(cur_mask(), SIGUSR1, SIGUSR2));
+	waitpid(k, NULL, 0);
+
+	/* ppoll's mask blocks it: no interruption, it stays pending. */
+	usr1_hits = 0;
+	raise(SIGUSR1);
+	ts.tv_sec = 0;
+	ts.tv_nsec = 50000000;
+	t0 = t_now_ns(CLOCK_MONOTONIC);
+	CHECK_RET(ppoll(&pf, 1, &ts, &only1), 0, 0);
+	CHECK(elapsed_ms(t0) >= 50);
+	CHECK_EQ(usr1_hits, 0);
+	sigpending(&pend);
+	CHECK_EQ(sigismember(&pend, SIGUSR1), 1);
+	/* Blocked by ppoll's mask, not by the process's: delivered once ppoll
+	 * has put the original mask back. */
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	CHECK_EQ(usr1_hits, 1);
+	usr1_hits = 0;
+	fflush(stdout);
+	k = fork();
+	if (k == 0) {
+		t_sleep_ms(30);
+		kill(getppid(), SIGUSR1);
+		_exit(0);
+	}
+	ts.tv_nsec = 200000000;
+	t0 = t_now_ns(CLOCK_MONOTONIC);
+	CHECK_RET(ppoll(&pf, 1, &ts, &only1), 0, 0);
+	CHECK(elapsed_ms(t0) >= 200);
+	CHECK_EQ(usr1_hits, 1); /* after ppoll returned */
+	CHECK(mask_is(cur_mask(), 0, 0));
+	waitpid(k, NULL, 0);
+
+	/* Ready at once: ppoll reports the fd and the original mask keeps the
+	 * signal pending. */
+	sigprocmask(SIG_SETMASK, &orig, NULL);
+	usr1_hits = 0;
+	raise(SIGUSR1);
+	(void)write(p[1], "x", 1);
+	ts.tv_sec = 1;
+	ts.tv_nsec = 0;
+	CHECK_RET(ppoll(&pf, 1, &ts, &none), 1, 0);
+	CHECK_EQ(usr1_hits, 0);
+	sigpending(&pend);
+	CHECK_EQ(sigismember(&pend, SIGUSR1), 1);
+	CHECK(mask_is(cur_mask(), SIGUSR1, SIGUSR2));
+	char c;
+	(void)read(p[0], &c, 1);
+	/* A zero timeout still reports the signal (Linux checks signals before
+	 * the timeout). */
+	ts.tv_sec = 0;
+	CHECK_RET(ppoll(&pf, 1, &ts, &none), -1, EINTR);
+	CHECK_EQ(usr1_hits, 1);
+	CHECK(mask_is(cur_mask(), SIGUSR1, SIGUSR2));
+
+	/* sigsetsize must be 8; a bad mask pointer is EFAULT. */
+	ts.tv_sec = 0;
+	CHECK_RET(syscall(SYS_ppoll, &pf, 1, &ts, &none, 4), -1, EINVAL);
+	CHECK_RET(syscall(SYS_ppoll, &pf, 1, &ts, &none, 16), -1, EINVAL);
+	CHECK_RET(syscall(SYS_ppoll, &pf, 1, &ts, BAD_PTR(8), 8), -1, EFAULT);
+	CHECK_RET(syscall(SYS_ppoll, &pf, 1, &ts, NULL, 4), 0, 0); /* no mask: size unchecked */
+
+	/* pselect6 the same way. */
+	usr1_hits = 0;
+	raise(SIGUSR1);
+	fd_set r;
+	FD_ZERO(&r);
+	FD_SET(p[0], &r);
+	ts.tv_sec = 2;
+	CHECK_RET(pselect(p[0] + 1, &r, NULL, NULL, &ts, &none), -1, EINTR);
+	CHECK_EQ(usr1_hits, 1);
+	CHECK(mask_is(usr1_handler_mask, SIGUSR1, 0));
+	CHECK(mask_is(cur_mask(), SIGUSR1, SIGUSR2));
+	struct { const sigset_t *ss; size_t len; } ps = { &none, 4 };
+	FD_SET(p[0], &r);
+	ts.tv_sec = 0;
+	CHECK_RET(syscall(SYS_pselect6, p[0] + 1, &r, NULL, NULL, &ts, &ps), -1, EINVAL);
+	CHECK_RET(syscall(SYS_pselect6, p[0] + 1, &r, NULL, NULL, &ts, BAD_PTR(8)), -1, EFAULT);
+
+	sigprocmask(SIG_SETMASK, &saved, NULL);
+	sigaction(SIGUSR1, &old_sa, NULL);
+	close(p[0]);
+	close(p[1]);
+}
+
 static void t_sendfile(void)
 {
 	put("sf", "0123456789abcdef");
@@ -1115,6 +1272,7 @@ int main(void)
 	t_pipes();
 	t_close_range();
 	t_poll_select();
+	t_ppoll_sigmask();
 	t_sendfile();
 	t_fadvise();
 	cleanup(base);
