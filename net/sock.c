@@ -82,6 +82,8 @@ void sk_wake_async(struct sock *sk, int band)
 {
 	s32 owner = 0;
 
+	if (band != POLL_OUT && (__atomic_load_n(&sk->flags, __ATOMIC_RELAXED) & SKF_WAITDATA))
+		return;
 	spin_lock(&sk->lock);
 	struct socket *sock = sk->socket;
 	if (sock && sock->file && (READ_ONCE(sock->file->flags) & O_ASYNC))
@@ -93,6 +95,13 @@ void sk_wake_async(struct sock *sk, int band)
 		if (p) {
 			send_signal_process(p, SIGIO, SI_KERNEL);
 			process_put(p);
+		} else {
+			/* F_SETOWN_EX with F_OWNER_TID: a thread */
+			struct task *t = task_get(owner);
+			if (t) {
+				send_signal_task(t, SIGIO, SI_KERNEL);
+				task_put(t);
+			}
 		}
 	} else if (owner < 0) {
 		send_signal_pgrp(-owner, SIGIO);

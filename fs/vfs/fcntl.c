@@ -76,6 +76,28 @@ SYSCALL_DEFINE(72, fcntl)
 		f->owner_pid = (u32)arg;
 		r = 0;
 		break;
+	case F_GETOWN_EX: {
+		/* a thread owner (F_OWNER_TID) is kept as its id and reads back
+		 * as F_OWNER_PID; never set reads as F_OWNER_TID 0, as Linux */
+		s32 o = (s32)f->owner_pid;
+		struct f_owner_ex ex = { o < 0 ? F_OWNER_PGRP : o ? F_OWNER_PID : F_OWNER_TID, o < 0 ? -o : o };
+		r = copy_to_user((void *)arg, &ex, sizeof(ex)) ? -EFAULT : 0;
+		break;
+	}
+	case F_SETOWN_EX: {
+		struct f_owner_ex ex;
+		if (copy_from_user(&ex, (void *)arg, sizeof(ex))) {
+			r = -EFAULT;
+			break;
+		}
+		if (ex.type != F_OWNER_TID && ex.type != F_OWNER_PID && ex.type != F_OWNER_PGRP) {
+			r = -EINVAL;
+			break;
+		}
+		f->owner_pid = (u32)(ex.type == F_OWNER_PGRP ? -ex.pid : ex.pid);
+		r = 0;
+		break;
+	}
 	case F_GETSIG:
 		r = 0;
 		break;

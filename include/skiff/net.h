@@ -59,6 +59,7 @@ struct poll_table;
 #define SKF_OOBINLINE  (1u << 7)
 #define SKF_DEBUG      (1u << 8)
 #define SKF_NOSPACE    (1u << 9)   /* a writer found the send buffer full (SIGIO on space) */
+#define SKF_WAITDATA   (1u << 10)  /* a stream reader sleeps for data: no SIGIO for it */
 
 /* Timeouts are kept in jiffies of Linux's HZ=250 (Debian's), so that
  * SO_RCVTIMEO/SO_SNDTIMEO read back exactly as set on Linux. */
@@ -200,7 +201,9 @@ void sock_orphan(struct sock *sk);
 /* Wake everyone waiting on sk (readers, writers, pollers). */
 void sk_wake(struct sock *sk);
 /* SIGIO to the owner of sk's file when it has O_ASYNC (F_SETOWN,
- * FIOASYNC); band is POLL_IN, POLL_OUT or POLL_HUP. */
+ * FIOASYNC); band is POLL_IN, POLL_OUT or POLL_HUP. As Linux's
+ * sock_wake_async(SOCK_WAKE_WAITD): nothing for POLL_IN while a reader
+ * is blocked waiting for data (SKF_WAITDATA). */
 #define POLL_IN  1
 #define POLL_OUT 2
 #define POLL_HUP 6

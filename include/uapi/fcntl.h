@@ -51,6 +51,8 @@
 #define F_GETOWN        9
 #define F_SETSIG        10
 #define F_GETSIG        11
+#define F_SETOWN_EX     15
+#define F_GETOWN_EX     16
 #define F_OFD_GETLK     36
 #define F_OFD_SETLK     37
 #define F_OFD_SETLKW    38
@@ -64,6 +66,16 @@
 #define F_GET_SEALS     1034
 
 #define FD_CLOEXEC 1
+
+/* F_SETOWN_EX / F_GETOWN_EX (glibc implements F_GETOWN with the latter) */
+#define F_OWNER_TID  0
+#define F_OWNER_PID  1
+#define F_OWNER_PGRP 2
+struct f_owner_ex {
+	s32 type;
+	s32 pid;
+};
+_Static_assert(sizeof(struct f_owner_ex) == 8, "struct f_owner_ex size");
 
 #define F_RDLCK 0
 #define F_WRLCK 1

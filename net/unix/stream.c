@@ -148,7 +148,9 @@ long unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size, 
 				break;
 			}
 			fs_mutex_unlock(&u->iolock);
+			__atomic_fetch_or(&sk->flags, SKF_WAITDATA, __ATOMIC_RELAXED);
 			err = unix_wait_for_data(u, gen, deadline);
+			__atomic_fetch_and(&sk->flags, ~SKF_WAITDATA, __ATOMIC_RELAXED);
 			if (err == -EAGAIN) {
 				deadline = 0; /* timed out: one more look */
 			} else if (err < 0) {

@@ -6,7 +6,8 @@
  * SIGPIPE, ECONNRESET, ECONNREFUSED), poll/select readiness, FIONREAD,
  * O_NONBLOCK through fcntl and FIONBIO, buffer sizes and limits
  * (SO_SNDBUF/SO_RCVBUF, a writer that fills the buffer), timeouts, and
- * blocking across threads and processes on 2 vCPUs. Part 2 (t_unix_scm)
+ * blocking across threads and processes on 2 vCPUs, SIGIO (F_SETOWN,
+ * FIOASYNC, O_ASYNC). Part 2 (t_unix_scm)
  * passes descriptors and credentials, part 3 (t_unix_bind) names sockets. */
 #include "t.h"
 #include <fcntl.h>
@@ -655,6 +656,81 @@ static void t_pingpong(void)
 	close_pair();
 }
 
+/* SIGIO: F_SETOWN plus O_ASYNC (FIOASYNC or F_SETFL), as nginx sets up
+ * its master/worker channels. */
+static volatile sig_atomic_t sigio_count, sigio_code;
+static void on_sigio(int s, siginfo_t *si, void *uc)
+{
+	sigio_count++;
+	sigio_code = si->si_code;
+}
+
+static void sigio_group(void)
+{
+	/* a process group as the owner (F_SETOWN with -pgid) */
+	CHECK_RET(setpgid(0, 0), 0, 0);
+	pair(SOCK_DGRAM);
+	CHECK_RET(fcntl(sp[0], F_SETOWN, -getpid()), 0, 0);
+	CHECK_RET(fcntl(sp[0], F_GETOWN), -getpid(), 0);
+	CHECK_RET(fcntl(sp[0], F_SETFL, O_ASYNC), 0, 0);
+	sigio_count = 0;
+	CHECK_RET(send(sp[1], "g", 1, 0), 1, 0);
+	CHECK_EQ(sigio_count, 1);
+	close_pair();
+}
+
+static void t_sigio(void)
+{
+	struct sigaction sa = { 0 }, old;
+	sa.sa_sigaction = on_sigio;
+	sa.sa_flags = SA_SIGINFO;
+	sigaction(SIGIO, &sa, &old);
+	char buf[8];
+	pair(SOCK_STREAM);
+	CHECK_RET(fcntl(sp[0], F_GETOWN), 0, 0);
+	int on = 1;
+	CHECK_RET(ioctl(sp[0], FIOASYNC, &on), 0, 0);
+	CHECK_RET(fcntl(sp[0], F_GETFL), O_RDWR | O_ASYNC, 0);
+	sigio_count = 0;
+	CHECK_RET(write(sp[1], "a", 1), 1, 0); /* no owner yet: no signal */
+	CHECK_EQ(sigio_count, 0);
+	CHECK_RET(fcntl(sp[0], F_SETOWN, getpid()), 0, 0);
+	CHECK_RET(fcntl(sp[0], F_GETOWN), getpid(), 0);
+	CHECK_RET(write(sp[1], "b", 1), 1, 0);
+	CHECK_EQ(sigio_count, 1);
+	CHECK_EQ(sigio_code, SI_KERNEL);
+	CHECK_RET(read(sp[0], buf, sizeof(buf)), 2, 0);
+	CHECK_EQ(sigio_count, 1);
+	on = 0;
+	CHECK_RET(ioctl(sp[0], FIOASYNC, &on), 0, 0);
+	CHECK_RET(write(sp[1], "c", 1), 1, 0);
+	CHECK_EQ(sigio_count, 1);
+	CHECK_RET(fcntl(sp[0], F_SETFL, O_ASYNC | O_NONBLOCK), 0, 0);
+	CHECK_RET(write(sp[1], "d", 1), 1, 0);
+	CHECK_EQ(sigio_count, 2);
+	CHECK_RET(read(sp[0], buf, sizeof(buf)), 2, 0);
+	/* the peer's shutdown and close signal too */
+	CHECK_RET(shutdown(sp[1], SHUT_WR), 0, 0);
+	CHECK_EQ(sigio_count, 3);
+	close(sp[1]);
+	CHECK_EQ(sigio_count, 4);
+	close(sp[0]);
+	/* FIOSETOWN / SIOCGPGRP are the socket ioctls for the owner */
+	pair(SOCK_DGRAM);
+	int who = getpid(), got = 0;
+	CHECK_RET(ioctl(sp[0], FIOSETOWN, &who), 0, 0);
+	CHECK_RET(ioctl(sp[0], SIOCGPGRP, &got), 0, 0);
+	CHECK_EQ(got, getpid());
+	CHECK_RET(fcntl(sp[0], F_GETOWN), getpid(), 0);
+	CHECK_RET(fcntl(sp[0], F_SETFL, O_ASYNC), 0, 0);
+	sigio_count = 0;
+	CHECK_RET(send(sp[1], "e", 1, 0), 1, 0);
+	CHECK_EQ(sigio_count, 1);
+	close_pair();
+	CHECK_EXITED(t_in_child(sigio_group), 0);
+	sigaction(SIGIO, &old, NULL);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -668,5 +744,6 @@ int main(void)
 	t_threads();
 	t_signal();
 	t_pingpong();
+	t_sigio();
 	return t_done();
 }
