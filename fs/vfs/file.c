@@ -502,6 +502,8 @@ int file_path(struct file *f, char *buf, size_t size)
 		return snprintf(buf, size, "pipe:[%llu]", (unsigned long long)f->inode->ino);
 	if (S_ISSOCK(f->inode->mode))
 		return snprintf(buf, size, "socket:[%llu]", (unsigned long long)f->inode->ino);
+	if (f->ops && f->ops->anon_name)
+		return snprintf(buf, size, "anon_inode:[%s]", f->ops->anon_name);
 	return snprintf(buf, size, "anon_inode:[%s]", f->private_data ? "file" : "unknown");
 }
 

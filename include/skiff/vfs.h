@@ -57,6 +57,9 @@ struct file_operations {
 	 * them each segment goes to read/write in turn. */
 	long (*read_vec)(struct file *f, struct uio_vec *v, u64 *pos);
 	long (*write_vec)(struct file *f, struct uio_vec *v, u64 *pos);
+	/* Anonymous inode files (eventfd, epoll, timerfd): the name in
+	 * "anon_inode:[name]" that readlink of /proc/P/fd/N shows. */
+	const char *anon_name;
 };
 
 /* An open file description. [a] refcount; other fields under f->lock. */
