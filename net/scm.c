@@ -16,8 +16,8 @@
  * release that socket and free buffers carrying more files, so a chain
  * of sockets inside sockets would recurse: scm_fp_free queues the list on
  * a global list and only one thread at a time drains it, iteratively.
- * (Cycles, a socket in flight inside its own queue, are not collected:
- * Linux's unix_gc is not implemented; such sockets leak.) */
+ * Unreachable cycles of sockets in flight are AF_UNIX's business
+ * (net/unix/garbage.c). */
 #include <skiff/net.h>
 #include <skiff/errno.h>
 #include <skiff/mm.h>

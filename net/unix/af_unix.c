@@ -47,6 +47,7 @@ struct unix_sock *unix_sock_alloc(int type)
 	list_init(&u->hash);
 	list_init(&u->relay);
 	list_init(&u->relay_waiters);
+	list_init(&u->gc_link);
 	fs_mutex_init(&u->iolock);
 	fs_mutex_init(&u->bindlock);
 	wait_queue_init(&u->peer_wait);
@@ -204,7 +205,10 @@ struct unix_skb *unix_skb_alloc(struct unix_sock *sender, u32 len, u64 deadline,
 
 void unix_skb_free(struct unix_skb *skb)
 {
-	scm_fp_free(skb->fp);
+	if (skb->fp) {
+		unix_inflight_del(skb->fp);
+		scm_fp_free(skb->fp);
+	}
 	if (skb->sender) {
 		sock_wmem_uncharge(&skb->sender->sk, skb->truesize);
 		sock_put(&skb->sender->sk);
@@ -255,6 +259,7 @@ void unix_skb_set_scm(struct unix_skb *skb, struct scm_cookie *scm, bool give_fd
 	if (scm && give_fds && scm->fp) {
 		skb->fp = scm->fp;
 		scm->fp = NULL;
+		unix_inflight_add(skb->fp);
 	}
 	if (!receiver || skb->pid)
 		return;
@@ -322,6 +327,7 @@ void unix_release_sock(struct unix_sock *u, bool embryo)
 	unix_purge_queue(u, state == SK_LISTEN);
 	vfs_sock_node_put(node);
 	sock_put(sk);
+	unix_gc(); /* a cycle through this socket may be unreachable now */
 }
 
 static void unix_release(struct socket *sock)

@@ -257,6 +257,8 @@ long unix_dgram_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size, i
 	if (!(flags & MSG_PEEK)) {
 		scm.fp = skb->fp;
 		skb->fp = NULL;
+		if (scm.fp)
+			unix_inflight_del(scm.fp);
 	} else if (skb->fp) {
 		scm.fp = scm_fp_dup(skb->fp);
 	}

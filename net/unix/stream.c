@@ -185,12 +185,13 @@ long unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size, 
 		size -= chunk;
 
 		if (!(flags & MSG_PEEK)) {
-			bool done;
+			bool done, detached = false;
 			spin_lock(&sk->lock);
 			skb->consumed += chunk;
 			if (skb->fp && !scm.fp) {
 				scm.fp = skb->fp;
 				skb->fp = NULL;
+				detached = true;
 			}
 			done = skb->consumed == skb->len;
 			if (done) {
@@ -198,6 +199,8 @@ long unix_stream_recvmsg(struct socket *sock, struct kmsghdr *msg, size_t size, 
 				WRITE_ONCE(u->qlen, u->qlen - 1);
 			}
 			spin_unlock(&sk->lock);
+			if (scm.fp && detached)
+				unix_inflight_del(scm.fp);
 			if (!done)
 				break;
 			unix_skb_free(skb);

@@ -4,7 +4,7 @@
  * shutdown, getname, ioctl, poll), bind.c (bind, autobind, the name table
  * and connect/sendto lookups, stream connect, datagram connect),
  * stream.c (SOCK_STREAM send/receive), dgram.c (SOCK_DGRAM and
- * SOCK_SEQPACKET send/receive).
+ * SOCK_SEQPACKET send/receive), garbage.c (sockets in flight: cycles).
  *
  * Buffers. A send copies the data into a struct unix_skb (one per
  * datagram; stream data in chunks) charged to the sender's send buffer,
@@ -23,7 +23,8 @@
  *   [t]  unix_table_lock: hash links
  *   [b]  u->bindlock (sleeping): serialises bind/autobind; addr and node
  *        are set once under it (and the table lock) and never change
- *   [r]  relay_lock: datagram writers waiting for room in a peer's queue */
+ *   [r]  relay_lock: datagram writers waiting for room in a peer's queue
+ *   [g]  gc_lock (garbage.c): in-flight counts; taken before any sk.lock */
 #ifndef NET_UNIX_H
 #define NET_UNIX_H
 
@@ -69,6 +70,11 @@ struct unix_sock {
 	struct list_head relay;         /* [r] on relay_to->relay_waiters */
 	struct unix_sock *relay_to;     /* [r] */
 	struct list_head relay_waiters; /* [r] writers polling for room in my queue */
+	/* garbage.c: [g] gc_lock */
+	u32 inflight;                   /* [g] references to my file in buffers in flight */
+	struct list_head gc_link;       /* [g] on the in-flight list while inflight > 0 */
+	s32 gc_refs;                    /* [g] collector's scratch */
+	bool gc_candidate, gc_alive;    /* [g] */
 };
 
 static inline struct unix_sock *unix_sk(struct sock *sk)
@@ -135,6 +141,15 @@ int unix_dgram_connect(struct socket *sock, struct sockaddr_storage *addr, int l
 /* u left its datagram peer other: drop what other sent (under u's iolock)
  * and, if other is connected back, give it ECONNRESET. */
 void unix_dgram_disconnected(struct unix_sock *u, struct unix_sock *other);
+
+/* garbage.c */
+/* Count the unix sockets among fpl's files as in flight (a buffer
+ * carrying them is about to be queued) / no longer in flight (the files
+ * left the buffer: received, or the buffer freed). No sk.lock held. */
+void unix_inflight_add(struct scm_fp_list *fpl);
+void unix_inflight_del(struct scm_fp_list *fpl);
+/* Collect unreachable sockets in flight (see garbage.c). No lock held. */
+void unix_gc(void);
 
 /* stream.c */
 long unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len);

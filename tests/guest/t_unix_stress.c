@@ -4,7 +4,7 @@
  * blocked in accept/connect/recv released by shutdown or close from
  * another thread, a chain of sockets carried inside each other's queues
  * released by one close, descriptors received into read-only memory, and
- * a socket passed inside its own queue. */
+ * unreachable cycles of sockets in flight collected. */
 #include "t.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -271,14 +271,46 @@ static void t_chain(void)
 	CHECK_EQ(pf.revents, POLLHUP);
 	close(p[0]);
 
-	/* a socket inside its own queue: Linux's garbage collector frees it;
-	 * here it must at least not hurt */
+	/* a socket inside its own queue, unreachable once closed: the
+	 * garbage collector (run when a unix socket is released) frees it and
+	 * what its queue carries */
 	int sp[2];
+	CHECK_RET(pipe(p), 0, 0);
 	CHECK_RET(socketpair(AF_UNIX, SOCK_STREAM, 0, sp), 0, 0);
 	CHECK_RET(send_fd(sp[0], sp[1]), 1, 0);
-	CHECK_RET(send_fd(sp[1], sp[0]), 1, 0);
-	close(sp[0]);
-	close(sp[1]);
+	CHECK_RET(send_fd(sp[0], p[1]), 1, 0);
+	close(p[1]);
+	close(sp[1]); /* still referenced from its own queue */
+	pf.fd = p[0];
+	CHECK_RET(poll(&pf, 1, 0), 0, 0);
+	close(sp[0]); /* a release: the collector runs */
+	CHECK_RET(poll(&pf, 1, 2000), 1, 0);
+	CHECK_EQ(pf.revents, POLLHUP);
+	close(p[0]);
+
+	/* two sockets inside each other's queues, collected at the next
+	 * release of any unix socket; one still open keeps both */
+	int x[2], y[2];
+	CHECK_RET(pipe(p), 0, 0);
+	CHECK_RET(socketpair(AF_UNIX, SOCK_DGRAM, 0, x), 0, 0);
+	CHECK_RET(socketpair(AF_UNIX, SOCK_DGRAM, 0, y), 0, 0);
+	CHECK_RET(send_fd(x[0], y[1]), 1, 0); /* y[1] in x[1]'s queue */
+	CHECK_RET(send_fd(y[0], x[1]), 1, 0); /* x[1] in y[1]'s queue */
+	CHECK_RET(send_fd(y[0], p[1]), 1, 0);
+	close(p[1]);
+	close(x[0]);
+	close(y[0]);
+	close(x[1]);
+	pf.fd = p[0];
+	int other = socket(AF_UNIX, SOCK_STREAM, 0);
+	close(other); /* y[1] is still open: nothing to collect */
+	CHECK_RET(poll(&pf, 1, 0), 0, 0);
+	close(y[1]);
+	other = socket(AF_UNIX, SOCK_STREAM, 0);
+	close(other);
+	CHECK_RET(poll(&pf, 1, 2000), 1, 0);
+	CHECK_EQ(pf.revents, POLLHUP);
+	close(p[0]);
 }
 
 /* descriptors received into a control buffer user space cannot write */
