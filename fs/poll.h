@@ -13,4 +13,9 @@ struct poll_table {
 	void (*qproc)(struct file *f, struct wait_queue *wq, struct poll_table *pt);
 };
 
+/* The last reference to f is gone: remove it from every epoll set that
+ * watches it (fs/anon/eventpoll.c). Cheap when it was never watched; may
+ * sleep otherwise. The caller holds no epoll lock. */
+void eventpoll_release_file(struct file *f);
+
 #endif

@@ -1,12 +1,13 @@
 /* The memory character devices (mem(4), null(4)): /dev/null discards
  * writes and reads end of file; /dev/zero reads zeros and discards writes;
- * /dev/full reads zeros and fails every write with ENOSPC. All are always
- * ready for poll. Long reads of zeros stop early (returning what was read)
- * when a signal arrives, as Linux's read_zero does. mmap of /dev/zero is
+ * /dev/full reads zeros and fails every write with ENOSPC. They have no
+ * poll op, as on Linux: poll/select find them always ready (vfs_poll's
+ * default) and epoll_ctl refuses them with EPERM. Long reads of zeros stop
+ * early (returning what was read) when a signal arrives, as Linux's
+ * read_zero does. mmap of /dev/zero is
  * mm/'s business through file_is_dev_zero(). */
 #include <skiff/errno.h>
 #include <skiff/task.h>
-#include <uapi/poll.h>
 
 #include "chardev.h"
 
@@ -44,19 +45,14 @@ static long zero_read(struct file *f, struct uio *u, u64 *pos)
 
 static long full_write(struct file *f, struct uio *u, u64 *pos) { return -ENOSPC; }
 
-static u32 mem_poll(struct file *f, struct poll_table *pt)
-{
-	return POLLIN | POLLRDNORM | POLLOUT | POLLWRNORM;
-}
-
 static const struct file_operations null_fops = {
-	.read = null_read, .write = null_write, .poll = mem_poll,
+	.read = null_read, .write = null_write,
 };
 static const struct file_operations zero_fops = {
-	.read = zero_read, .write = null_write, .poll = mem_poll,
+	.read = zero_read, .write = null_write,
 };
 static const struct file_operations full_fops = {
-	.read = zero_read, .write = full_write, .poll = mem_poll,
+	.read = zero_read, .write = full_write,
 };
 
 bool file_is_dev_zero(struct file *f)

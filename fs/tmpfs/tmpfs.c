@@ -209,15 +209,9 @@ static int tmpfs_fsync(struct file *f, bool datasync)
 	return 0;
 }
 
-static u32 tmpfs_poll(struct file *f, struct poll_table *pt)
-{
-	return 0x0001 | 0x0004 | 0x0040 | 0x0100; /* POLLIN|POLLOUT|POLLRDNORM|POLLWRNORM */
-}
-
 const struct file_operations tmpfs_file_ops = {
 	.read = tmpfs_read,
 	.write = tmpfs_write,
-	.poll = tmpfs_poll,
 	.fsync = tmpfs_fsync,
 };
 

@@ -4,6 +4,7 @@
  * files_struct: [l] fields under fs->lock (a spinlock: nothing in here
  * sleeps; files are dropped after the lock is released). */
 #include "../fs.h"
+#include "../poll.h"
 #include <skiff/mm.h>
 #include <skiff/string.h>
 #include <skiff/task.h>
@@ -79,6 +80,7 @@ void file_put(struct file *f)
 {
 	if (!f || __atomic_sub_fetch(&f->refcount, 1, __ATOMIC_ACQ_REL) != 0)
 		return;
+	eventpoll_release_file(f);  /* out of every epoll set (may sleep) */
 	if (f->inode)
 		locks_remove_file(f);
 	if (f->ops && f->ops->release && !(f->fmode & FMODE_PATH))

@@ -4,7 +4,9 @@
  * end closes).
  *
  * Blocking: readers sleep on rd_wq until data or no writers, writers on
- * wr_wq until room or no readers, interruptibly; a signal makes the call
+ * wr_wq until room or no readers, interruptibly. Moving data wakes the
+ * other side with wake_up_poll (one EPOLLEXCLUSIVE epoll set, every other
+ * waiter), opens and closes wake everything; a signal makes the call
  * return -ERESTARTSYS (EINTR, or a restart under SA_RESTART), or the
  * bytes already moved. Writes of at most PIPE_BUF bytes are atomic. Writing with no reader
  * raises SIGPIPE and fails with EPIPE.
@@ -107,7 +109,7 @@ static long pipe_read(struct file *f, struct uio *u, u64 *pos)
 			if (!p->used)
 				p->head = 0;
 			fs_mutex_unlock(&p->lock);
-			wake_up_all(&p->wr_wq);
+			wake_up_poll(&p->wr_wq, POLLOUT | POLLWRNORM);
 			return done;
 		}
 		if (!p->writers)
@@ -164,13 +166,13 @@ static long pipe_write(struct file *f, struct uio *u, u64 *pos)
 				err = uio_copy_in(u, p->buf + tail, n);
 				if (err) {
 					fs_mutex_unlock(&p->lock);
-					wake_up_all(&p->rd_wq);
+					wake_up_poll(&p->rd_wq, POLLIN | POLLRDNORM);
 					return done ? done : err;
 				}
 				p->used += n;
 				done += n;
 			}
-			wake_up_all(&p->rd_wq);
+			wake_up_poll(&p->rd_wq, POLLIN | POLLRDNORM);
 			if (!u->len)
 				break;
 		}

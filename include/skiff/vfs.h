@@ -16,6 +16,7 @@ struct fs_struct;
 struct poll_table;
 struct mount;
 struct dentry;
+struct epitem;
 
 /* A buffer for read/write: user memory (through uaccess) or kernel memory. */
 struct uio {
@@ -75,6 +76,7 @@ struct file {
 	struct dentry *dentry;              /* [I] NULL for anonymous files */
 	u32 fmode;                          /* [I] FMODE_READ/WRITE/PATH */
 	u32 owner_pid;                      /* F_SETOWN (stored only) */
+	struct epitem *ep_items;            /* [lock] epoll items watching it (fs/anon/eventpoll.c) */
 };
 
 #define FMODE_READ  1u
