@@ -15,6 +15,7 @@
 #include <pthread.h>
 #include <sys/ioctl.h>
 #include <sys/select.h>
+#include <sys/sendfile.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/time.h>
@@ -487,6 +488,31 @@ static void t_buffers(void)
 	close_pair();
 }
 
+/* sendfile from a regular file into a socket */
+static void t_sendfile(void)
+{
+	char path[256];
+	snprintf(path, sizeof(path), "%s/t_unix.%d", t_tmpdir(), getpid());
+	int f = open(path, O_RDWR | O_CREAT | O_TRUNC, 0600);
+	static unsigned char data[100000], got[100000];
+	for (size_t i = 0; i < sizeof(data); i++)
+		data[i] = (unsigned char)(i * 7 + (i >> 8));
+	CHECK_RET(write(f, data, sizeof(data)), sizeof(data), 0);
+	pair(SOCK_STREAM);
+	off_t off = 10;
+	CHECK_RET(sendfile(sp[0], f, &off, sizeof(data) - 10), sizeof(data) - 10, 0);
+	CHECK_EQ(off, sizeof(data));
+	size_t have = 0;
+	ssize_t n;
+	while (have < sizeof(data) - 10 && (n = read(sp[1], got + have, sizeof(got) - have)) > 0)
+		have += (size_t)n;
+	CHECK_EQ(have, sizeof(data) - 10);
+	CHECK(!memcmp(got, data + 10, have));
+	close_pair();
+	close(f);
+	unlink(path);
+}
+
 /* ---- blocking across threads and processes ---- */
 
 struct rd {
@@ -741,6 +767,7 @@ int main(void)
 	t_seqpacket();
 	t_nonblock();
 	t_buffers();
+	t_sendfile();
 	t_threads();
 	t_signal();
 	t_pingpong();

@@ -4,8 +4,9 @@
  * backlog, EAGAIN, EINVAL), connect (ENOENT, ECONNREFUSED, EPROTOTYPE,
  * EISCONN), getsockname/getpeername (ENOTCONN), SO_PEERCRED across
  * processes, SO_ACCEPTCONN, datagrams to a bound path with the source
- * address, a listener closing with pending connections, and several
- * processes connecting at once. Everything under $TMPDIR. */
+ * address, a listener closing with pending connections, several
+ * processes connecting at once, and the permissions connect, sendto and
+ * bind need. Everything under $TMPDIR. */
 #include "t.h"
 #include <fcntl.h>
 #include <poll.h>
@@ -460,6 +461,64 @@ static void t_dgram_names(void)
 	unlink(oa.sun_path);
 }
 
+/* Permissions: connect and sendto need write permission on the socket
+ * node, bind needs it on the directory. */
+static struct sockaddr_un perm_a, perm_d;
+static socklen_t perm_alen, perm_dlen;
+
+static void perms_child(void)
+{
+	CHECK_RET(setgid(65534), 0, 0);
+	CHECK_RET(setuid(65534), 0, 0);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_RET(connect(c, (struct sockaddr *)&perm_a, perm_alen), -1, EACCES);
+	close(c);
+	c = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_RET(sendto(c, "x", 1, 0, (struct sockaddr *)&perm_d, perm_dlen), -1, EACCES);
+	struct sockaddr_un b;
+	socklen_t blen = mkaddr(&b, "perm-new");
+	CHECK_RET(bind(c, (struct sockaddr *)&b, blen), -1, EACCES);
+	close(c);
+	CHECK_RET(chmod(perm_a.sun_path, 0777), -1, EPERM);
+}
+
+static void perms_child_ok(void)
+{
+	CHECK_RET(setgid(65534), 0, 0);
+	CHECK_RET(setuid(65534), 0, 0);
+	int c = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_RET(connect(c, (struct sockaddr *)&perm_a, perm_alen), 0, 0);
+	CHECK_RET(write(c, "u", 1), 1, 0);
+	close(c);
+}
+
+static void t_perms(void)
+{
+	perm_alen = mkaddr(&perm_a, "perm");
+	perm_dlen = mkaddr(&perm_d, "perm-dgram");
+	int s = socket(AF_UNIX, SOCK_STREAM, 0);
+	CHECK_RET(bind(s, (struct sockaddr *)&perm_a, perm_alen), 0, 0);
+	CHECK_RET(listen(s, 5), 0, 0);
+	int d = socket(AF_UNIX, SOCK_DGRAM, 0);
+	CHECK_RET(bind(d, (struct sockaddr *)&perm_d, perm_dlen), 0, 0);
+	CHECK_EXITED(t_in_child(perms_child), 0);
+	CHECK_RET(chmod(perm_a.sun_path, 0777), 0, 0);
+	CHECK_EXITED(t_in_child(perms_child_ok), 0);
+	int n = accept(s, NULL, NULL);
+	CHECK(n >= 0);
+	struct ucred u;
+	socklen_t ul = sizeof(u);
+	CHECK_RET(getsockopt(n, SOL_SOCKET, SO_PEERCRED, &u, &ul), 0, 0);
+	CHECK(u.uid == 65534 && u.gid == 65534 && u.pid > 0 && u.pid != getpid());
+	char c;
+	CHECK_RET(read(n, &c, 1), 1, 0);
+	close(n);
+	close(s);
+	close(d);
+	unlink(perm_a.sun_path);
+	unlink(perm_d.sun_path);
+}
+
 int main(void)
 {
 	setvbuf(stdout, NULL, _IOLBF, 0);
@@ -474,6 +533,7 @@ int main(void)
 	t_listen_accept();
 	t_many_clients();
 	t_dgram_names();
+	t_perms();
 	rmdir(dir);
 	return t_done();
 }
