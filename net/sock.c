@@ -23,6 +23,7 @@
 #include <skiff/time.h>
 #include <skiff/uaccess.h>
 #include <uapi/fcntl.h>
+#include <uapi/poll.h>
 #include <uapi/signal.h>
 
 #define NS_PER_JIFFY (NSEC_PER_SEC / SK_HZ)
@@ -76,6 +77,20 @@ void sock_orphan(struct sock *sk)
 void sk_wake(struct sock *sk)
 {
 	wake_up_all(&sk->wq);
+}
+
+#define POLLIN_SET  (POLLIN | POLLRDNORM | POLLRDBAND)
+#define POLLOUT_SET (POLLOUT | POLLWRNORM | POLLWRBAND)
+
+void sk_data_ready(struct sock *sk)
+{
+	wake_up_poll(&sk->wq, POLLIN_SET);
+	sk_wake_async(sk, POLL_IN);
+}
+
+void sk_write_space(struct sock *sk)
+{
+	wake_up_poll(&sk->wq, POLLOUT_SET);
 }
 
 void sk_wake_async(struct sock *sk, int band)
@@ -188,7 +203,7 @@ void sock_wmem_uncharge(struct sock *sk, u32 bytes)
 	__atomic_fetch_sub(&sk->wmem, (s32)bytes, __ATOMIC_RELEASE);
 	if (!sock_writable(sk))
 		return;
-	sk_wake(sk);
+	sk_write_space(sk);
 	if (__atomic_load_n(&sk->flags, __ATOMIC_RELAXED) & SKF_NOSPACE) {
 		__atomic_fetch_and(&sk->flags, ~SKF_NOSPACE, __ATOMIC_RELAXED);
 		sk_wake_async(sk, POLL_OUT);
@@ -310,7 +325,7 @@ int sock_setsockopt(struct socket *sock, int name, u64 uval, u32 len)
 	case SO_SNDBUF:
 		/* an unsigned min: a negative value means the maximum */
 		set_buf(&sk->sndbuf, MIN((u32)val, (u32)SK_WMEM_MAX), SK_MIN_SNDBUF);
-		sk_wake(sk);
+		sk_write_space(sk);
 		break;
 	case SO_SNDBUFFORCE:
 		if (!capable()) {
@@ -318,7 +333,7 @@ int sock_setsockopt(struct socket *sock, int name, u64 uval, u32 len)
 			break;
 		}
 		set_buf(&sk->sndbuf, val < 0 ? 0 : val, SK_MIN_SNDBUF);
-		sk_wake(sk);
+		sk_write_space(sk);
 		break;
 	case SO_RCVBUF:
 		set_buf(&sk->rcvbuf, MIN((u32)val, (u32)SK_RMEM_MAX), SK_MIN_RCVBUF);

@@ -198,8 +198,14 @@ int sock_error(struct sock *sk);
 void sock_graft(struct sock *sk, struct socket *sock);
 /* Mark sk orphaned (dead, socket NULL), under sk->lock. */
 void sock_orphan(struct sock *sk);
-/* Wake everyone waiting on sk (readers, writers, pollers). */
+/* Wake everyone waiting on sk (readers, writers, pollers): a state change
+ * (shutdown, close of the peer, an error), Linux's sock_def_wakeup. */
 void sk_wake(struct sock *sk);
+/* Data (or a connection) arrived: keyed POLLIN wakeup, which wakes one
+ * EPOLLEXCLUSIVE waiter as Linux's sock_def_readable, and SIGIO. */
+void sk_data_ready(struct sock *sk);
+/* Send-buffer room: keyed POLLOUT wakeup (Linux's sk_write_space). */
+void sk_write_space(struct sock *sk);
 /* SIGIO to the owner of sk's file when it has O_ASYNC (F_SETOWN,
  * FIOASYNC); band is POLL_IN, POLL_OUT or POLL_HUP. As Linux's
  * sock_wake_async(SOCK_WAKE_WAITD): nothing for POLL_IN while a reader

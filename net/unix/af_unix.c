@@ -173,7 +173,7 @@ void unix_wake_writers(struct unix_sock *u)
 		list_init(&w->relay);
 		w->relay_to = NULL;
 		/* w cannot finish releasing while it is on our list */
-		sk_wake(&w->sk);
+		sk_write_space(&w->sk);
 	}
 	spin_unlock(&relay_lock);
 }

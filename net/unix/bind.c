@@ -385,8 +385,7 @@ restart:
 	req->embryo = nu; /* owns nu's first reference until accept */
 	unix_queue_tail(other, req);
 	spin_unlock(&other->sk.lock);
-	sk_wake(&other->sk);
-	sk_wake_async(&other->sk, POLL_IN);
+	sk_data_ready(&other->sk);
 	sock_put(&other->sk);
 	return 0;
 
@@ -470,7 +469,7 @@ restart:
 	if (!old)
 		return 0;
 	unix_relay_disconnect(u);
-	sk_wake(&u->sk);
+	sk_write_space(&u->sk);
 	if (other != old) {
 		unix_dgram_disconnected(u, old);
 		spin_lock(&old->sk.lock);

@@ -139,8 +139,7 @@ restart:
 	unix_queue_tail(other, skb);
 	skb = NULL;
 	spin_unlock(&other->sk.lock);
-	sk_wake(&other->sk);
-	sk_wake_async(&other->sk, POLL_IN);
+	sk_data_ready(&other->sk);
 	sock_put(&other->sk);
 	scm_destroy(&scm);
 	return (long)len;

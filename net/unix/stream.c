@@ -76,8 +76,7 @@ long unix_stream_sendmsg(struct socket *sock, struct kmsghdr *msg, size_t len)
 		unix_skb_set_scm(skb, NULL, false, u, other);
 		unix_queue_tail(other, skb);
 		spin_unlock(&other->sk.lock);
-		sk_wake(&other->sk);
-		sk_wake_async(&other->sk, POLL_IN);
+		sk_data_ready(&other->sk);
 		sent += size;
 	}
 	sock_put(&other->sk);
