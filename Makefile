@@ -114,6 +114,7 @@ disk-bench: kernel
 # test: it prints what it measured.
 bench: kernel
 	bench/futex/run.sh
+	bench/epoll/run.sh
 
 # The guest root file system: build/initramfs.cpio and build/rootfs.ext2
 # (rootfs/, scripts/mkrootfs.sh), with the guest test programs in /tests.
