@@ -26,11 +26,16 @@ void fs_mutex_lock(struct fs_mutex *m)
 	m->owner = current;
 }
 
+/* The wait-queue lock is taken only when someone waits. The exchange is a
+ * full barrier: a locker queues itself (under the queue lock) before its
+ * own exchange on m->locked, so either that exchange sees 0 and it owns
+ * the lock, or this reads its queue entry and wakes it. */
 void fs_mutex_unlock(struct fs_mutex *m)
 {
 	m->owner = NULL;
-	__atomic_store_n(&m->locked, 0, __ATOMIC_RELEASE);
-	wake_up(&m->wq);
+	__atomic_exchange_n(&m->locked, 0, __ATOMIC_SEQ_CST);
+	if (__atomic_load_n(&m->wq.waiters.next, __ATOMIC_RELAXED) != &m->wq.waiters)
+		wake_up(&m->wq);
 }
 
 /* See include/skiff/vfs.h. The waiter is queued (state set) before cond is
