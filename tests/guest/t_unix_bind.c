@@ -461,6 +461,36 @@ static void t_dgram_names(void)
 	unlink(oa.sun_path);
 }
 
+/* SOCK_SEQPACKET through listen/accept: records keep their boundaries. */
+static void t_seqpacket_accept(void)
+{
+	struct sockaddr_un a;
+	socklen_t len = mkabstract(&a, "skiff-t_unix-seq");
+	int s = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	CHECK_RET(bind(s, (struct sockaddr *)&a, len), 0, 0);
+	CHECK_RET(listen(s, 2), 0, 0);
+	int c = socket(AF_UNIX, SOCK_SEQPACKET, 0);
+	CHECK_RET(connect(c, (struct sockaddr *)&a, len), 0, 0);
+	int n = accept4(s, NULL, NULL, SOCK_CLOEXEC);
+	CHECK(n >= 0);
+	CHECK_EQ(getint(n, SO_TYPE), SOCK_SEQPACKET);
+	CHECK_RET(send(c, "one", 3, 0), 3, 0);
+	CHECK_RET(send(c, "three", 5, 0), 5, 0);
+	char buf[16];
+	struct iovec iov = { buf, 2 };
+	struct msghdr m = { .msg_iov = &iov, .msg_iovlen = 1 };
+	CHECK_RET(recvmsg(n, &m, 0), 2, 0);
+	CHECK_EQ(m.msg_flags, MSG_TRUNC);
+	CHECK_RET(recv(n, buf, sizeof(buf), 0), 5, 0);
+	CHECK(!memcmp(buf, "three", 5));
+	CHECK_RET(send(n, "back", 4, 0), 4, 0);
+	CHECK_RET(recv(c, buf, sizeof(buf), 0), 4, 0);
+	close(c);
+	CHECK_RET(recv(n, buf, sizeof(buf), 0), 0, 0);
+	close(n);
+	close(s);
+}
+
 /* Permissions: connect and sendto need write permission on the socket
  * node, bind needs it on the directory. */
 static struct sockaddr_un perm_a, perm_d;
@@ -533,6 +563,7 @@ int main(void)
 	t_listen_accept();
 	t_many_clients();
 	t_dgram_names();
+	t_seqpacket_accept();
 	t_perms();
 	rmdir(dir);
 	return t_done();
