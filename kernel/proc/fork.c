@@ -56,8 +56,12 @@ u64 procinfo_threads_max(void)
 	return n < 20 ? 20 : n > 0x3fffffff ? 0x3fffffff : n;
 }
 
-/* The tasks RLIMIT_NPROC counts for uid: live threads, and a zombie until
- * it is reaped (Linux drops the count in release_task). [P] */
+/* The tasks RLIMIT_NPROC counts for uid: live threads, and a process whose
+ * last thread has exited counts one until it is reaped (Linux drops the
+ * count in release_task) -- also in the window between its last thread's
+ * exit and its becoming a zombie, when nr_threads is already 0 (a fork
+ * there used to slip past the limit). A process is on all_procs only with
+ * its first thread counted (copy_process adds both under one hold). [P] */
 static u64 threads_of_user(u32 uid)
 {
 	struct list_head *pos;
@@ -66,7 +70,7 @@ static u64 threads_of_user(u32 uid)
 	list_for_each(pos, &all_procs) {
 		struct proc_ext *p = list_entry(pos, struct proc_ext, all_link);
 		if (p->pub.uid == uid)
-			n += p->zombie ? 1 : (u64)p->nr_threads;
+			n += p->nr_threads ? (u64)p->nr_threads : 1;
 	}
 	return n;
 }

@@ -359,15 +359,26 @@ static void t_itimers(void)
 	n_vtalrm = n_prof = 0;
 	CHECK_RET(setitimer(ITIMER_VIRTUAL, &v, NULL), 0, 0);
 	CHECK_RET(setitimer(ITIMER_PROF, &v, NULL), 0, 0);
+	struct usage u0 = usage_of(RUSAGE_SELF);
 	read_zero(PHASE_MS);
 	struct itimerval left;
 	CHECK_RET(getitimer(ITIMER_VIRTUAL, &left), 0, 0);
-	printf("t_proc_cputime: itimers over read /dev/zero: %d SIGPROF, %d SIGVTALRM, %ld us virtual left\n",
-	       (int)n_prof, (int)n_vtalrm, (long)left.it_value.tv_usec);
+	struct usage u1 = usage_of(RUSAGE_SELF);
+	long long du = u1.u - u0.u, used = 50000 - (left.it_value.tv_sec * 1000000LL + left.it_value.tv_usec);
+	printf("t_proc_cputime: itimers over read /dev/zero: %d SIGPROF, %d SIGVTALRM, %ld us virtual left, "
+	       "%lld us user time\n", (int)n_prof, (int)n_vtalrm, (long)left.it_value.tv_usec, du);
 	CHECK_EQ(n_prof, 1);
-	CHECK_EQ(n_vtalrm, 0);
-	/* Little user time went by: most of the 50 ms is left. */
-	CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec > 25000);
+	/* The virtual timer ran down by the user time that went by (a host
+	 * that takes the vCPU away while it is in user mode makes that more
+	 * than the loop's own few ms: compare, do not assume). */
+	if (du < 40000) {
+		CHECK_EQ(n_vtalrm, 0);
+		CHECK(left.it_value.tv_sec == 0 && left.it_value.tv_usec > 0);
+		CHECK(used >= du - 12000 && used <= du + 12000);
+	} else {
+		printf("t_proc_cputime: %lld us of user time in a syscall loop (host load): "
+		       "virtual timer not judged\n", du);
+	}
 
 	spin_user(PHASE_MS);
 	CHECK_EQ(n_vtalrm, 1);
