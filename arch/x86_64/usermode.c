@@ -157,6 +157,12 @@ void arch_exit_to_user(struct trap_frame *tf)
 		if (sig)
 			signals_deliver(tf);
 	}
+	/* A wait ended by a signal that another thread dequeued first leaves
+	 * -ERESTART* in rax with nothing pending here: restart the call
+	 * rather than hand user space a kernel-internal code (glibc aborts:
+	 * "The futex facility returned an unexpected error code"). */
+	if (t->in_syscall)
+		signals_restart_syscall(tf);
 	t->in_syscall = false;
 	cputime_return_to_user();
 }

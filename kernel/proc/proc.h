@@ -203,6 +203,10 @@ int send_signal_info(struct task_ext *target_thread, struct proc_ext *target_pro
 void signal_wake(struct task_ext *t, bool fatal);          /* [P] */
 bool task_sig_pending(struct task_ext *t);                 /* [P] or racy read */
 void signals_deliver(struct trap_frame *tf);               /* exit to user */
+/* Last step of the exit to user mode: a system call that returned a
+ * -ERESTART* code and had no signal left to deliver (another thread took
+ * it) is restarted, as Linux does when get_signal finds nothing. */
+void signals_restart_syscall(struct trap_frame *tf);
 void signals_flush_handlers_on_exec(struct proc_ext *p);
 int dequeue_signal(struct task_ext *t, sigset_t mask, siginfo_t *info); /* [P] */
 void set_blocked(struct task_ext *t, sigset_t mask);       /* [P] */

@@ -488,6 +488,11 @@ void signals_deliver(struct trap_frame *tf)
 	}
 }
 
+void signals_restart_syscall(struct trap_frame *tf)
+{
+	handle_restart(cur_tx(), tf, false, false);
+}
+
 /* execve: caught signals go back to SIG_DFL; ignored ones stay ignored. */
 void signals_flush_handlers_on_exec(struct proc_ext *p)
 {
