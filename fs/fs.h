@@ -306,6 +306,12 @@ int may_create(struct path *parent);
 bool is_pinned(struct path *p);
 bool mounted_on(struct mount *mnt, struct dentry *d);
 bool dir_empty(struct dentry *d);
+/* Create the final component of name (relative to dirfd) as a node of
+ * mode (rdev for devices, target for a symlink), with Linux's errors
+ * (EEXIST, ENOENT for a trailing slash on a non-directory, may_create's).
+ * With out, the new node's path is returned with references held. */
+int vfs_create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char *target,
+		  struct path *out);
 /* Pinned fs: create a node of mode under parent (tmpfs/devfs helpers). */
 int vfs_create_in(struct dentry *parent, const char *name, u32 mode, u64 rdev,
 		  const char *symlink_target, struct dentry **out);

@@ -134,8 +134,9 @@ bool is_pinned(struct path *p)
 	return p->dentry->sb->flags & SB_PINNED;
 }
 
-/* Create the final component of name (relative to dirfd). */
-static int create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char *target)
+/* See fs.h. */
+int vfs_create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char *target,
+		  struct path *out)
 {
 	struct path parent;
 	const char *last;
@@ -166,9 +167,15 @@ static int create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char
 	} else {
 		err = may_create(&parent);
 		if (!err)
-			err = vfs_create_in(parent.dentry, comp, mode, rdev, target, NULL);
+			err = vfs_create_in(parent.dentry, comp, mode, rdev, target, out ? &d : NULL);
 	}
 	fs_mutex_unlock(&vfs_ns_lock);
+	if (!err && out) {
+		out->mnt = parent.mnt;
+		out->dentry = d;
+		path_get(out); /* the mount; the dentry reference is vfs_create_in's */
+		dput(d);
+	}
 out:
 	path_put(&parent);
 	return err;
@@ -176,7 +183,7 @@ out:
 
 int vfs_mkdirat(int dirfd, const char *name, u32 mode)
 {
-	return create_at(dirfd, name, S_IFDIR | (mode & 07777 & ~fs_umask()), 0, NULL);
+	return vfs_create_at(dirfd, name, S_IFDIR | (mode & 07777 & ~fs_umask()), 0, NULL, NULL);
 }
 
 int vfs_mknodat(int dirfd, const char *name, u32 mode, u64 dev)
@@ -201,14 +208,14 @@ int vfs_mknodat(int dirfd, const char *name, u32 mode, u64 dev)
 	default:
 		return -EINVAL;
 	}
-	return create_at(dirfd, name, type | (mode & 07777 & ~fs_umask()), dev, NULL);
+	return vfs_create_at(dirfd, name, type | (mode & 07777 & ~fs_umask()), dev, NULL, NULL);
 }
 
 int vfs_symlinkat(const char *target, int dirfd, const char *name)
 {
 	if (!*target)
 		return -ENOENT;
-	return create_at(dirfd, name, S_IFLNK | 0777, 0, target);
+	return vfs_create_at(dirfd, name, S_IFLNK | 0777, 0, target, NULL);
 }
 
 bool mounted_on(struct mount *mnt, struct dentry *d)

@@ -19,61 +19,18 @@ struct sock_node {
 
 int vfs_sock_mknod(const char *name, u32 perm, struct sock_node **out)
 {
-	struct path parent;
-	const char *last;
-	size_t len;
-	int type, err;
-	bool trailing;
-	struct dentry *d = NULL;
-	struct sock_node *n;
-	char comp[NAME_MAX + 1];
+	struct sock_node *n = kzalloc(sizeof(*n));
+	int err;
 
-	n = kzalloc(sizeof(*n));
 	if (!n)
 		return -ENOMEM;
-	err = path_parentat(AT_FDCWD, name, &parent, &last, &len, &type, &trailing);
-	if (err)
-		goto out_free;
-	if (type != LAST_NORM) {
-		err = -EEXIST;
-		goto out_parent;
+	err = vfs_create_at(AT_FDCWD, name, S_IFSOCK | (perm & 07777 & ~fs_umask()), 0, NULL, &n->path);
+	if (err) {
+		kfree(n);
+		return err;
 	}
-	if (len > NAME_MAX) {
-		err = -ENAMETOOLONG;
-		goto out_parent;
-	}
-	memcpy(comp, last, len);
-	comp[len] = 0;
-	fs_mutex_lock(&vfs_ns_lock);
-	d = d_lookup(parent.dentry, comp, len);
-	if (!IS_ERR(d)) {
-		dput(d);
-		err = -EEXIST;
-	} else if (PTR_ERR(d) != -ENOENT) {
-		err = (int)PTR_ERR(d);
-	} else if (trailing) {
-		err = -ENOENT;
-	} else {
-		err = may_create(&parent);
-		if (!err)
-			err = vfs_create_in(parent.dentry, comp, S_IFSOCK | (perm & 07777 & ~fs_umask()), 0,
-					    NULL, &d);
-	}
-	fs_mutex_unlock(&vfs_ns_lock);
-	if (err)
-		goto out_parent;
-	n->path.mnt = parent.mnt;
-	n->path.dentry = d;
-	path_get(&n->path); /* the mount; the dentry reference is vfs_create_in's */
-	dput(d);
-	path_put(&parent);
 	*out = n;
 	return 0;
-out_parent:
-	path_put(&parent);
-out_free:
-	kfree(n);
-	return err;
 }
 
 int vfs_sock_lookup(const char *name, struct sock_node **out)
