@@ -134,6 +134,24 @@ bool is_pinned(struct path *p)
 	return p->dentry->sb->flags & SB_PINNED;
 }
 
+/* The new name comp under parent must not exist yet ([ns] held): 0 when it
+ * may be created; else -EEXIST, the lookup's error, -ENOENT when the name
+ * had a trailing slash that the new node cannot take, or may_create's. */
+static int check_new_name(struct path *parent, const char *comp, size_t len, bool bad_trailing)
+{
+	struct dentry *d = d_lookup(parent->dentry, comp, len);
+
+	if (!IS_ERR(d)) {
+		dput(d);
+		return -EEXIST;
+	}
+	if (PTR_ERR(d) != -ENOENT)
+		return (int)PTR_ERR(d);
+	if (bad_trailing)
+		return -ENOENT;
+	return may_create(parent);
+}
+
 /* See fs.h. */
 int vfs_create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char *target,
 		  struct path *out)
@@ -156,19 +174,9 @@ int vfs_create_at(int dirfd, const char *name, u32 mode, u64 rdev, const char *t
 	memcpy(comp, last, len);
 	comp[len] = 0;
 	fs_mutex_lock(&vfs_ns_lock);
-	d = d_lookup(parent.dentry, comp, len);
-	if (!IS_ERR(d)) {
-		dput(d);
-		err = -EEXIST;
-	} else if (PTR_ERR(d) != -ENOENT) {
-		err = (int)PTR_ERR(d);
-	} else if (trailing && !S_ISDIR(mode)) {
-		err = -ENOENT;
-	} else {
-		err = may_create(&parent);
-		if (!err)
-			err = vfs_create_in(parent.dentry, comp, mode, rdev, target, out ? &d : NULL);
-	}
+	err = check_new_name(&parent, comp, len, trailing && !S_ISDIR(mode));
+	if (!err)
+		err = vfs_create_in(parent.dentry, comp, mode, rdev, target, out ? &d : NULL);
 	fs_mutex_unlock(&vfs_ns_lock);
 	if (!err && out) {
 		out->mnt = parent.mnt;
@@ -341,15 +349,8 @@ int vfs_linkat(int olddirfd, const char *oldname, int newdirfd, const char *newn
 	memcpy(comp, last, len);
 	comp[len] = 0;
 	fs_mutex_lock(&vfs_ns_lock);
-	d = d_lookup(parent.dentry, comp, len);
-	if (!IS_ERR(d)) {
-		dput(d);
-		err = -EEXIST;
-	} else if (PTR_ERR(d) != -ENOENT) {
-		err = (int)PTR_ERR(d);
-	} else if (trailing) {
-		err = -ENOENT;
-	} else if ((err = may_create(&parent)) == 0) {
+	err = check_new_name(&parent, comp, len, trailing);
+	if (!err) {
 		struct inode *ino = old.dentry->inode;
 		if (ino->nlink == 0 && !(flags & AT_EMPTY_PATH)) {
 			err = -ENOENT;
