@@ -22,24 +22,7 @@ gcc -O2 -static -pthread -o "$OUT/epoll_bench" bench/epoll/epoll_bench.c
 [ -f build/skiff.elf ] || make -s kernel
 LINUX_KERNEL=$(scripts/get-linux-guest.sh)
 
-# newc archive: /init, /dev/console (c 5 1), /proc.
-python3 - "$OUT/epoll_bench" "$OUT/bench.cpio" <<'PY'
-import sys
-data = open(sys.argv[1], 'rb').read()
-out, ino = bytearray(), [1]
-def ent(name, mode, body=b'', rdev=(0, 0)):
-    nm = name.encode() + b'\0'
-    out.extend(('070701' + ''.join('%08x' % v for v in (ino[0], mode, 0, 0, 1, 0, len(body),
-               0, 0, rdev[0], rdev[1], len(nm), 0))).encode() + nm)
-    ino[0] += 1
-    out.extend(b'\0' * (-len(out) % 4))
-    out.extend(body)
-    out.extend(b'\0' * (-len(out) % 4))
-for e in (('dev', 0o040755), ('dev/console', 0o020600, b'', (5, 1)), ('proc', 0o040755),
-          ('init', 0o100755, data), ('TRAILER!!!', 0)):
-    ent(*e)
-open(sys.argv[2], 'wb').write(out)
-PY
+bench/init-cpio.py "$OUT/epoll_bench" "$OUT/bench.cpio"
 
 ROUNDS=${ROUNDS:-2}
 ARGS="${SCALE:-1} ${REPS:-3}"

@@ -27,30 +27,7 @@ gcc -O2 -static -pthread -o "$OUT/futex_bench" bench/futex/futex_bench.c
 [ -f build/skiff.elf ] || make -s kernel
 LINUX_KERNEL=$(scripts/get-linux-guest.sh)
 
-# newc archive: /init, /dev/console (c 5 1), /proc, /tmp; no root needed.
-python3 - "$OUT/futex_bench" "$OUT/bench.cpio" <<'PY'
-import sys
-src, dst = sys.argv[1], sys.argv[2]
-data = open(src, 'rb').read()
-out = bytearray()
-ino = [1]
-def ent(name, mode, body=b'', rdev=(0, 0)):
-    nm = name.encode() + b'\0'
-    hdr = '070701' + ''.join('%08x' % v for v in (
-        ino[0], mode, 0, 0, 1, 0, len(body), 0, 0, rdev[0], rdev[1], len(nm), 0))
-    ino[0] += 1
-    out.extend(hdr.encode() + nm)
-    out.extend(b'\0' * (-len(out) % 4))
-    out.extend(body)
-    out.extend(b'\0' * (-len(out) % 4))
-ent('dev', 0o040755)
-ent('dev/console', 0o020600, rdev=(5, 1))
-ent('proc', 0o040755)
-ent('tmp', 0o041777)
-ent('init', 0o100755, data)
-ent('TRAILER!!!', 0)
-open(dst, 'wb').write(out)
-PY
+bench/init-cpio.py "$OUT/futex_bench" "$OUT/bench.cpio"
 
 ROUNDS=${ROUNDS:-2}
 REPS=${REPS:-5}
